@@ -24,7 +24,16 @@ export function decodeConnect(r: Reader): ConnectPacket {
       `unknown protocol name ${JSON.stringify(protocolName)}`,
     );
   }
-  const version = level as ProtocolVersion;
+  try {
+    return decodeConnectBody(r, protocolName, level as ProtocolVersion);
+  } catch (error) {
+    // Tell the broker which CONNACK form the client understands.
+    if (error instanceof MalformedPacketError) error.protocolLevel = level;
+    throw error;
+  }
+}
+
+function decodeConnectBody(r: Reader, protocolName: string, version: ProtocolVersion): ConnectPacket {
   const flags = r.u8('connect flags');
   if ((flags & 0x01) !== 0) throw malformed('[MQTT-3.1.2-3]', 'reserved connect flag is set');
   const clean = (flags & 0x02) !== 0;

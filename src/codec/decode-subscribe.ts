@@ -32,7 +32,9 @@ export function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribeP
     const topicFilter = r.utf8('topic filter');
     const options = r.u8('subscription options');
     const qos = options & 0x03;
-    if (qos === 3) throw malformed('[MQTT-3.8.3-4]', 'subscription with QoS 3');
+    // QoS 3 is malformed in 3.1.1 [MQTT-3-8.3-4] but a Protocol Error in 5.0 [MQTT-3.8.3.1].
+    if (qos === 3 && version !== 5) throw malformed('[MQTT-3.8.3-4]', 'subscription with QoS 3');
+    if (qos === 3) throw protocolError('[MQTT-3.8.3.1]', 'subscription with Maximum QoS 3');
     if (version !== 5) {
       // 3.1.1: the upper six bits are reserved [MQTT-3-8.3-4].
       if ((options & 0xfc) !== 0) throw malformed('[MQTT-3.8.3-4]', 'reserved subscription option bits set');

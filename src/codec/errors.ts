@@ -10,11 +10,14 @@ export class MalformedPacketError extends Error {
   readonly code = 'EMQ_ERR_PROTOCOL_MALFORMED';
   readonly reasonCode: number;
   readonly specRef: string;
+  /** Protocol level of a CONNECT that failed to decode (0 when unknown): picks the CONNACK form. */
+  protocolLevel: number;
 
   constructor(reasonCode: number, specRef: string, message: string) {
     super(specRef === '' ? message : `${message} ${specRef}`);
     this.reasonCode = reasonCode;
     this.specRef = specRef;
+    this.protocolLevel = 0;
   }
 }
 

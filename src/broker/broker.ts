@@ -1,0 +1,205 @@
+import { ReasonCode, type ConnectPacket } from '../codec/index.js';
+import { HookRegistry } from '../hooks/registry.js';
+import type { Connection, Listener } from '../transport/types.js';
+import { ClientConnection, ClientState } from './client-connection.js';
+import { Delivery } from './delivery.js';
+import { SILENT_LOGGER, type Logger } from './logger.js';
+import { Message } from './message.js';
+import { Metrics } from './metrics.js';
+import { resolveOptions, type BrokerOptions } from './options.js';
+import { RetainedStore } from './retain.js';
+import { Router } from './router.js';
+import type { Session, SubscriptionRecord } from './session.js';
+import { SessionRegistry } from './session-registry.js';
+import { SysTopics } from './sys-topics.js';
+import { TimerWheel } from './timer-wheel.js';
+import { NEVER_EXPIRES } from './handlers/connect.js';
+
+/** Creates the listeners for the broker; the CLI passes the transport layer's factory. */
+export type ListenerFactory = (broker: Broker) => Listener[];
+
+export interface BrokerDeps {
+  logger?: Logger;
+  listeners?: ListenerFactory;
+}
+
+/**
+ * The broker core: owns sessions, subscriptions, retained messages, wills, timers and the
+ * per-turn write batching. Transports hand it connections through `accept`.
+ */
+export class Broker {
+  readonly options: BrokerOptions;
+  readonly log: Logger;
+  readonly hooks: HookRegistry;
+  readonly metrics: Metrics;
+  readonly timers: TimerWheel;
+  readonly delivery: Delivery;
+  readonly router: Router;
+  readonly retained: RetainedStore;
+  readonly sessions: SessionRegistry;
+  readonly sys: SysTopics;
+  readonly clients: Set<ClientConnection>;
+  private readonly listenerFactory: ListenerFactory | null;
+  private listeners: Listener[];
+  private dirty: ClientConnection[];
+  private flushScheduled: boolean;
+  private stopping: boolean;
+  private readonly flushAll: () => void;
+
+  constructor(options: Partial<BrokerOptions> = {}, deps: BrokerDeps = {}) {
+    this.options = resolveOptions(options);
+    this.log = deps.logger ?? SILENT_LOGGER;
+    this.hooks = new HookRegistry();
+    this.hooks.onObserverError = (hook, error) => {
+      this.log.warn({ hook, err: error }, 'observer hook threw');
+    };
+    this.metrics = new Metrics(Date.now());
+    this.timers = new TimerWheel();
+    this.delivery = new Delivery(this);
+    this.router = new Router(this.delivery, this.options.sharedSubscriptionStrategy);
+    this.retained = new RetainedStore();
+    this.sessions = new SessionRegistry(this);
+    this.sys = new SysTopics(this);
+    this.clients = new Set();
+    this.listenerFactory = deps.listeners ?? null;
+    this.listeners = [];
+    this.dirty = [];
+    this.flushScheduled = false;
+    this.stopping = false;
+    this.flushAll = () => {
+      this.flushScheduled = false;
+      const dirty = this.dirty;
+      this.dirty = [];
+      for (const client of dirty) client.flush();
+    };
+  }
+
+  /** Opens the listeners; resolves with their bound addresses. */
+  async start(): Promise<{ kind: string; host: string; port: number }[]> {
+    this.timers.start();
+    this.sys.start();
+    this.listeners = this.listenerFactory === null ? [] : this.listenerFactory(this);
+    const bound = [];
+    for (const listener of this.listeners) {
+      const address = await listener.listen();
+      bound.push({ kind: listener.kind, ...address });
+      this.log.info({ kind: listener.kind, ...address }, 'listening');
+    }
+    return bound;
+  }
+
+  /**
+   * Stops accepting, tells v5 clients the server is shutting down (DISCONNECT 0x8B), and
+   * closes every connection.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const closing = this.listeners.map((l) => l.close());
+    for (const client of [...this.clients]) {
+      if (client.state === ClientState.CONNECTED) client.disconnect(ReasonCode.SERVER_SHUTTING_DOWN);
+      else client.close(ReasonCode.SERVER_SHUTTING_DOWN);
+    }
+    this.sys.stop();
+    this.timers.stop();
+    await Promise.all(closing);
+  }
+
+  /** A transport accepted a connection. */
+  accept(conn: Connection): void {
+    if (this.stopping) {
+      conn.destroy();
+      return;
+    }
+    this.metrics.connectionsTotal++;
+    this.metrics.connectionsCurrent++;
+    this.clients.add(new ClientConnection(this, conn));
+  }
+
+  /** Batches a client's writes until the end of this event-loop turn. */
+  scheduleFlush(client: ClientConnection): void {
+    this.dirty.push(client);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+
+  /**
+   * Publishes a message from a client (or the broker when `from` is null): retained store,
+   * observers, routing. Returns how many sessions got a copy.
+   */
+  publish(message: Message, from: ClientConnection | null): number {
+    this.metrics.messagesReceived++;
+    if (message.retain) this.retained.set(message);
+    if (this.hooks.get('messagePublished') !== null) this.hooks.notify('messagePublished', message, from);
+    return this.router.route(message);
+  }
+
+  /** Retained messages for a new subscription, with the retain flag set [MQTT-3.3.1-9]. */
+  sendRetained(session: Session, record: SubscriptionRecord): void {
+    const ids = record.subscriptionId === 0 ? null : [record.subscriptionId];
+    for (const message of this.retained.match(record.filter, Date.now())) {
+      const qos = Math.min(message.qos, record.qos) as 0 | 1 | 2;
+      this.delivery.deliver(session, message, qos, true, ids, null);
+    }
+  }
+
+  clientConnected(client: ClientConnection, packet: ConnectPacket): void {
+    this.log.debug({ clientId: client.clientId, version: client.protocolVersion, remote: client.remoteAddress }, 'client connected');
+    this.hooks.notify('clientConnected', client);
+    this.sys.connected(client, packet);
+  }
+
+  /**
+   * A connection ended (either side). Publishes or schedules the will, and ends the session
+   * or starts its expiry clock [MQTT-3.1.2-8, 4.1.0-?].
+   */
+  connectionLost(client: ClientConnection, reasonCode: number): void {
+    if (!this.clients.delete(client)) return;
+    this.metrics.connectionsCurrent--;
+    this.timers.cancel(client.keepaliveTimer);
+    const wasConnected = client.state === ClientState.CONNECTED;
+    client.state = ClientState.CLOSED;
+    const session = client.session;
+    if (!wasConnected || session === null || session.client !== client) return;
+    this.log.debug({ clientId: client.clientId, reasonCode }, 'client disconnected');
+    session.client = null;
+    this.hooks.notify('clientDisconnected', client, reasonCode);
+    this.sys.disconnected(client, reasonCode);
+    const will = client.will;
+    client.will = null;
+    if (will !== null) {
+      const expiresAt = client.willExpiry > 0 ? Date.now() + client.willExpiry * 1000 : 0;
+      const message = new Message(will.topic, will.payload, will.qos, will.retain, will.properties, expiresAt, will.origin);
+      if (client.willDelay > 0 && session.expiryInterval > 0) {
+        // Sent after the delay or when the session ends, whichever comes first [MQTT-3.1.3-9].
+        session.delayedWill = message;
+        this.timers.schedule(session.willTimer, client.willDelay * 1000);
+      } else {
+        this.publish(message, null);
+      }
+    }
+    if (session.expiryInterval === 0) this.endSession(session);
+    else if (session.expiryInterval !== NEVER_EXPIRES) this.timers.schedule(session.expiryTimer, session.expiryInterval * 1000);
+  }
+
+  publishDelayedWill(session: Session): void {
+    const will = session.delayedWill;
+    session.delayedWill = null;
+    if (will !== null) this.publish(will, null);
+  }
+
+  /** A session ends: its subscriptions go, a pending will is published [MQTT-3.1.2-8]. */
+  endSession(session: Session): void {
+    this.timers.cancel(session.expiryTimer);
+    this.timers.cancel(session.willTimer);
+    this.sessions.delete(session);
+    this.router.removeAll(session);
+    session.queue.clear();
+    session.inflight.clear();
+    session.awaitingRelease.clear();
+    this.publishDelayedWill(session);
+    this.hooks.notify('sessionTerminated', session.clientId);
+  }
+}

@@ -1,0 +1,346 @@
+import {
+  ConnackReturnCode,
+  FrameDecoder,
+  MalformedPacketError,
+  PacketType,
+  ReasonCode,
+  encodeConnack,
+  encodeDisconnect,
+  type Packet,
+  type PacketSink,
+  type Properties,
+  type ProtocolVersion,
+} from '../codec/index.js';
+import { InboundAliases, OutboundAliases } from '../topic/index.js';
+import type { ClientInfo } from '../hooks/types.js';
+import type { Connection } from '../transport/types.js';
+import type { Broker } from './broker.js';
+import type { Message } from './message.js';
+import type { Session } from './session.js';
+import { Timer } from './timer-wheel.js';
+import { dispatchPacket } from './dispatch.js';
+
+export const ClientState = {
+  /** Socket open, CONNECT not yet received. */
+  CONNECTING: 0,
+  /** CONNECT received; authentication (maybe async, maybe AUTH exchange) in progress. */
+  AUTHENTICATING: 1,
+  CONNECTED: 2,
+  CLOSED: 3,
+} as const;
+
+/** Output batched per event-loop turn is concatenated into one write up to this size. */
+const COALESCE_LIMIT = 64 * 1024;
+
+/**
+ * One client connection: the frame decoder feeding the packet handlers, the batched write
+ * path, keepalive, and the one place where a protocol failure becomes a CONNACK or
+ * DISCONNECT reason code (3.1.1 clients just get the socket closed).
+ */
+export class ClientConnection implements PacketSink, ClientInfo {
+  readonly broker: Broker;
+  readonly conn: Connection;
+  readonly decoder: FrameDecoder;
+  state: number;
+  protocolVersion: ProtocolVersion;
+  clientId: string;
+  username: string | null;
+  session: Session | null;
+  keepalive: number;
+  lastActivity: number;
+  readonly keepaliveTimer: Timer;
+  /** The will, until a normal DISCONNECT discards it [MQTT-3.1.2-10]. */
+  will: Message | null;
+  willDelay: number;
+  /** Will's Message Expiry Interval in seconds, 0 = none; applied when it is published. */
+  willExpiry: number;
+  /** Session expiry interval from CONNECT (v5), for the DISCONNECT update rules. */
+  connectSessionExpiry: number;
+  inboundAliases: InboundAliases | null;
+  outboundAliases: OutboundAliases | null;
+  /** Largest packet this client accepts (its Maximum Packet Size) [MQTT-3.1.2-24]. */
+  maxPacketSizeOut: number;
+  /** Outbound QoS>0 window: min(client's Receive Maximum, broker cap) [MQTT-3.3.4-7]. */
+  sendWindow: number;
+  /** Reason strings and user properties on errors only when allowed [MQTT-3.1.2-29]. */
+  requestProblemInformation: boolean;
+  authMethod: string | null;
+  authStep: number;
+  /** Set once the broker sent DISCONNECT or the client did: no further packets are handled. */
+  private closing: boolean;
+  private out: Buffer[];
+  private outBytes: number;
+  flushQueued: boolean;
+  congestedSince: number;
+
+  constructor(broker: Broker, conn: Connection) {
+    this.broker = broker;
+    this.conn = conn;
+    this.decoder = new FrameDecoder(this, { maxPacketSize: broker.options.maxPacketSize });
+    this.state = ClientState.CONNECTING;
+    this.protocolVersion = 4;
+    this.clientId = '';
+    this.username = null;
+    this.session = null;
+    this.keepalive = 0;
+    this.lastActivity = Date.now();
+    this.keepaliveTimer = new Timer(() => {
+      this.checkKeepalive();
+    });
+    this.will = null;
+    this.willDelay = 0;
+    this.willExpiry = 0;
+    this.connectSessionExpiry = 0;
+    this.inboundAliases = null;
+    this.outboundAliases = null;
+    this.maxPacketSizeOut = 268_435_460;
+    this.sendWindow = broker.options.maxInflight;
+    this.requestProblemInformation = true;
+    this.authMethod = null;
+    this.authStep = 0;
+    this.closing = false;
+    this.out = [];
+    this.outBytes = 0;
+    this.flushQueued = false;
+    this.congestedSince = 0;
+    conn.setHandlers({
+      onData: (chunk) => {
+        this.onData(chunk);
+      },
+      onDrain: () => {
+        this.onDrain();
+      },
+      onClose: () => {
+        this.onSocketClosed();
+      },
+    });
+    // [MQTT-3.1.4-?] a socket that never sends CONNECT is closed after connectTimeout.
+    broker.timers.schedule(this.keepaliveTimer, broker.options.connectTimeout * 1000);
+  }
+
+  get remoteAddress(): string {
+    return this.conn.remoteAddress;
+  }
+
+  get remotePort(): number {
+    return this.conn.remotePort;
+  }
+
+  get transport(): string {
+    return this.conn.kind;
+  }
+
+  get connected(): boolean {
+    return this.state === ClientState.CONNECTED;
+  }
+
+  // ---------------------------------------------------------------- input
+
+  private onData(chunk: Buffer): void {
+    this.lastActivity = Date.now();
+    this.broker.metrics.bytesReceived += chunk.length;
+    try {
+      this.decoder.push(chunk);
+    } catch (error) {
+      // A bug in a handler, not bad input: close this client only, keep the broker up.
+      this.broker.log.error({ err: error, clientId: this.clientId }, 'internal error handling a packet');
+      this.fail(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, 'internal error');
+    }
+  }
+
+  onPacket(packet: Packet): void {
+    if (this.closing) return;
+    dispatchPacket(this, packet);
+  }
+
+  onError(error: MalformedPacketError): void {
+    this.broker.log.debug(
+      { clientId: this.clientId, remote: this.remoteAddress, reasonCode: error.reasonCode, spec: error.specRef },
+      `protocol error: ${error.message}`,
+    );
+    if (this.state === ClientState.CONNECTING && error.protocolLevel !== 0) {
+      this.protocolVersion = error.protocolLevel === 5 ? 5 : 4;
+    }
+    this.fail(error.reasonCode, error.message);
+  }
+
+  // ---------------------------------------------------------------- failure
+
+  /**
+   * Ends this connection because of something the client did (or a broker-side reason).
+   * Before CONNACK: v5 gets CONNACK with the reason code, 3.1.1 gets the matching return
+   * code when one exists (0x01 for an unsupported version) [MQTT-3.2.2-5]. After CONNACK:
+   * v5 gets DISCONNECT with the reason code [MQTT-4.13.1-1], 3.1.1 a closed socket.
+   */
+  fail(reasonCode: number, reason: string): void {
+    if (this.closing || this.state === ClientState.CLOSED) return;
+    if (reasonCode === ReasonCode.MALFORMED_PACKET || reasonCode === ReasonCode.PROTOCOL_ERROR) {
+      this.broker.metrics.protocolErrors++;
+    }
+    if (this.state !== ClientState.CONNECTED) {
+      this.refuseConnect(reasonCode, reason);
+      return;
+    }
+    this.disconnect(reasonCode, reason);
+  }
+
+  /** Sends the refusing CONNACK (when the client can understand one) and closes. */
+  refuseConnect(reasonCode: number, reason: string): void {
+    if (this.closing) return;
+    if (this.protocolVersion === 5) {
+      const properties: Properties | null = this.problemInfo(reason);
+      this.sendNow(encodeConnack({ type: PacketType.CONNACK, sessionPresent: false, reasonCode, properties }, 5));
+    } else {
+      const code = v4ConnackCode(reasonCode);
+      if (code !== 0) {
+        this.sendNow(encodeConnack({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: code, properties: null }, 4));
+      }
+    }
+    this.close(reasonCode);
+  }
+
+  /** Server-initiated DISCONNECT (v5) and close; the will is published unless discarded. */
+  disconnect(reasonCode: number, reason = ''): void {
+    if (this.closing) return;
+    if (this.protocolVersion === 5) {
+      const properties = reason === '' ? null : this.problemInfo(reason);
+      this.sendNow(encodeDisconnect({ type: PacketType.DISCONNECT, reasonCode, properties }, 5));
+    }
+    this.close(reasonCode);
+  }
+
+  /** Reason String property, when the client allows problem information [MQTT-3.1.2-29]. */
+  problemInfo(reason: string): Properties | null {
+    return this.requestProblemInformation && reason !== '' ? { reasonString: reason } : null;
+  }
+
+  /**
+   * Stops reading, flushes what was written, ends the socket and settles the session now
+   * (not when the socket's close event arrives, so a takeover sees a detached session).
+   */
+  close(reasonCode: number): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.decoder.destroy();
+    this.flush();
+    this.conn.end();
+    this.broker.connectionLost(this, reasonCode);
+  }
+
+  private onSocketClosed(): void {
+    if (!this.closing) {
+      this.closing = true;
+      this.decoder.destroy();
+      this.broker.connectionLost(this, ReasonCode.UNSPECIFIED_ERROR);
+    }
+    this.broker.timers.cancel(this.keepaliveTimer);
+    this.state = ClientState.CLOSED;
+  }
+
+  // ---------------------------------------------------------------- keepalive
+
+  /** Starts keepalive enforcement at keepalive x multiplier [MQTT-3.1.2-22]. */
+  startKeepalive(): void {
+    this.broker.timers.cancel(this.keepaliveTimer);
+    if (this.keepalive === 0) return;
+    this.broker.timers.schedule(this.keepaliveTimer, this.keepaliveLimitMs());
+  }
+
+  private keepaliveLimitMs(): number {
+    return this.keepalive * 1000 * this.broker.options.keepaliveMultiplier;
+  }
+
+  private checkKeepalive(): void {
+    if (this.closing) return;
+    if (this.state !== ClientState.CONNECTED) {
+      this.broker.log.debug({ remote: this.remoteAddress }, 'connect timeout');
+      this.close(ReasonCode.MAXIMUM_CONNECT_TIME);
+      return;
+    }
+    const idle = Date.now() - this.lastActivity;
+    const limit = this.keepaliveLimitMs();
+    if (idle >= limit) {
+      this.broker.log.debug({ clientId: this.clientId }, 'keepalive timeout');
+      this.disconnect(ReasonCode.KEEP_ALIVE_TIMEOUT);
+      return;
+    }
+    this.broker.timers.schedule(this.keepaliveTimer, limit - idle);
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /** Queues bytes for this turn's batched write. */
+  send(data: Buffer): void {
+    if (this.closing) return;
+    this.out.push(data);
+    this.outBytes += data.length;
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      this.broker.scheduleFlush(this);
+    }
+  }
+
+  /** Writes at once (used right before closing). */
+  private sendNow(data: Buffer): void {
+    this.out.push(data);
+    this.outBytes += data.length;
+    this.flush();
+  }
+
+  /** True when the socket holds more than the high-water mark of unsent bytes. */
+  get congested(): boolean {
+    return this.conn.writableLength + this.outBytes > this.broker.options.socketHighWaterMark;
+  }
+
+  /** Hands this turn's output to the socket: one write, or a corked batch for big ones. */
+  flush(): void {
+    this.flushQueued = false;
+    const out = this.out;
+    if (out.length === 0) return;
+    const bytes = this.outBytes;
+    this.out = [];
+    this.outBytes = 0;
+    this.broker.metrics.bytesSent += bytes;
+    let ok: boolean;
+    if (out.length === 1) {
+      ok = this.conn.write(out[0] as Buffer);
+    } else if (bytes <= COALESCE_LIMIT) {
+      ok = this.conn.write(Buffer.concat(out, bytes));
+    } else {
+      this.conn.cork();
+      ok = true;
+      for (const b of out) ok = this.conn.write(b);
+      this.conn.uncork();
+    }
+    if (!ok && this.congestedSince === 0) this.congestedSince = Date.now();
+  }
+
+  private onDrain(): void {
+    this.congestedSince = 0;
+    if (this.state === ClientState.CONNECTED && this.session !== null) {
+      this.broker.delivery.pump(this.session);
+    }
+  }
+}
+
+/** The 3.1.1 CONNACK return code for a v5 reason code; 0 = none fits, just close. */
+function v4ConnackCode(reasonCode: number): number {
+  switch (reasonCode) {
+    case ReasonCode.UNSUPPORTED_PROTOCOL_VERSION:
+      return ConnackReturnCode.UNACCEPTABLE_PROTOCOL_VERSION;
+    case ReasonCode.CLIENT_IDENTIFIER_NOT_VALID:
+      return ConnackReturnCode.IDENTIFIER_REJECTED;
+    case ReasonCode.BAD_USER_NAME_OR_PASSWORD:
+      return ConnackReturnCode.BAD_USER_NAME_OR_PASSWORD;
+    case ReasonCode.NOT_AUTHORIZED:
+    case ReasonCode.BANNED:
+    case ReasonCode.BAD_AUTHENTICATION_METHOD:
+      return ConnackReturnCode.NOT_AUTHORIZED;
+    case ReasonCode.SERVER_UNAVAILABLE:
+    case ReasonCode.SERVER_BUSY:
+    case ReasonCode.SERVER_SHUTTING_DOWN:
+      return ConnackReturnCode.SERVER_UNAVAILABLE;
+    default:
+      return 0;
+  }
+}

@@ -1,0 +1,21 @@
+/** Broker-wide counters for $SYS, the REST API and Prometheus (later issues). */
+export class Metrics {
+  readonly startedAt: number;
+  connectionsTotal = 0;
+  connectionsCurrent = 0;
+  messagesReceived = 0;
+  messagesSent = 0;
+  /** Deliveries dropped: congested or offline QoS 0, full queues, expired, too large. */
+  messagesDropped = 0;
+  messagesExpired = 0;
+  publishReceived = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  /** Connections closed for a protocol violation. */
+  protocolErrors = 0;
+  authFailures = 0;
+
+  constructor(now: number) {
+    this.startedAt = now;
+  }
+}

@@ -1,0 +1,83 @@
+// Every broker knob in one typed object; the config layer (HOCON, legacy, env, flags)
+// fills it. Names follow NanoMQ's `mqtt.*` keys where one exists.
+
+export interface ListenerSpec {
+  kind: 'tcp';
+  host: string;
+  port: number;
+}
+
+export interface BrokerOptions {
+  listeners: ListenerSpec[];
+  /** Largest packet accepted from or sent to a client (`mqtt.max_packet_size`). */
+  maxPacketSize: number;
+  /** Per-session bound on queued + in-flight outbound messages (`mqtt.max_mqueue_len`). */
+  maxMqueueLen: number;
+  /** Seconds before an unacknowledged QoS 1/2 message is resent (`mqtt.retry_interval`). */
+  retryInterval: number;
+  /** Disconnect after keepalive x this of silence (`mqtt.keepalive_multiplier`). */
+  keepaliveMultiplier: number;
+  /** Largest keep alive the broker accepts; larger requests get Server Keep Alive (v5). 0 = no cap. */
+  maxKeepalive: number;
+  /** Seconds a socket may stay open without sending CONNECT. */
+  connectTimeout: number;
+  /** Topic aliases accepted from a client (Topic Alias Maximum in CONNACK; `mqtt.max_topic_alias`). */
+  maxTopicAlias: number;
+  /** Aliases the broker may assign towards a client, up to the client's own maximum. 0 = never. */
+  outboundTopicAlias: number;
+  /** QoS 1/2 messages a client may have unacknowledged towards us (our Receive Maximum). */
+  receiveMaximum: number;
+  /** Cap on QoS 1/2 messages in flight towards one client (also bounded by its Receive Maximum). */
+  maxInflight: number;
+  /** Largest session expiry interval granted, in seconds. */
+  maxSessionExpiry: number;
+  /** Highest QoS the broker supports (Maximum QoS in CONNACK). */
+  maxQos: 0 | 1 | 2;
+  retainAvailable: boolean;
+  wildcardSubscriptionAvailable: boolean;
+  subscriptionIdentifierAvailable: boolean;
+  sharedSubscriptionAvailable: boolean;
+  /** How one member of a shared group is picked per message. */
+  sharedSubscriptionStrategy: 'round_robin' | 'random';
+  /** Anonymous (no user name) clients are accepted when no auth hook decides. */
+  allowAnonymous: boolean;
+  /** Seconds between `$SYS/broker/...` statistics; 0 disables them. */
+  sysInterval: number;
+  /** Publish NanoMQ's `$SYS/brokers/connected|disconnected` events. */
+  sysEvents: boolean;
+  /** Bytes queued on a socket above which it counts as congested (QoS 0 dropped, QoS>0 queued). */
+  socketHighWaterMark: number;
+  /** Seconds a congested client may take to drain before it is disconnected. */
+  drainTimeout: number;
+}
+
+const DEFAULTS: BrokerOptions = {
+  listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 1883 }],
+  maxPacketSize: 268_435_460,
+  maxMqueueLen: 2048,
+  retryInterval: 10,
+  keepaliveMultiplier: 1.25,
+  maxKeepalive: 65_535,
+  connectTimeout: 30,
+  maxTopicAlias: 1024,
+  outboundTopicAlias: 0,
+  receiveMaximum: 65_535,
+  maxInflight: 1024,
+  maxSessionExpiry: 0xffffffff,
+  maxQos: 2,
+  retainAvailable: true,
+  wildcardSubscriptionAvailable: true,
+  subscriptionIdentifierAvailable: true,
+  sharedSubscriptionAvailable: true,
+  sharedSubscriptionStrategy: 'round_robin',
+  allowAnonymous: true,
+  sysInterval: 10,
+  sysEvents: true,
+  socketHighWaterMark: 4 * 1024 * 1024,
+  drainTimeout: 60,
+};
+export const DEFAULT_BROKER_OPTIONS: Readonly<BrokerOptions> = Object.freeze(DEFAULTS);
+
+export function resolveOptions(partial: Partial<BrokerOptions> = {}): BrokerOptions {
+  return { ...DEFAULT_BROKER_OPTIONS, ...partial };
+}

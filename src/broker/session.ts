@@ -1,0 +1,133 @@
+import type { QoS, Subscription } from '../codec/index.js';
+import type { Message } from './message.js';
+import { RingQueue } from './ring-queue.js';
+import { Timer } from './timer-wheel.js';
+import type { ClientConnection } from './client-connection.js';
+import type { SharedGroup } from '../topic/index.js';
+
+export type SharedGroupRef = SharedGroup<Session, SubscriptionRecord>;
+
+/** A subscription as the session keeps it [MQTT-3.8.3.1]. */
+export class SubscriptionRecord {
+  /** The filter as the client sent it (with `$share/g/` if shared). */
+  readonly rawFilter: string;
+  /** The filter matched against topics. */
+  readonly filter: string;
+  readonly group: string | null;
+  qos: QoS;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: 0 | 1 | 2;
+  subscriptionId: number;
+
+  constructor(rawFilter: string, filter: string, group: string | null, sub: Subscription, subscriptionId: number) {
+    this.rawFilter = rawFilter;
+    this.filter = filter;
+    this.group = group;
+    this.qos = sub.qos;
+    this.noLocal = sub.noLocal;
+    this.retainAsPublished = sub.retainAsPublished;
+    this.retainHandling = sub.retainHandling;
+    this.subscriptionId = subscriptionId;
+  }
+}
+
+/** Outbound QoS 1/2 delivery state [MQTT-4.3]. */
+export const OutState = {
+  /** Queued, no packet id yet. */
+  QUEUED: 0,
+  /** PUBLISH sent, waiting for PUBACK (QoS 1) or PUBREC (QoS 2). */
+  PUBLISHED: 1,
+  /** PUBREL sent, waiting for PUBCOMP. */
+  RELEASED: 2,
+} as const;
+
+export class Outbound {
+  readonly message: Message;
+  readonly qos: QoS;
+  readonly retain: boolean;
+  readonly subscriptionIds: number[] | null;
+  /** The shared group it was routed through: it goes to another member if this one leaves. */
+  readonly group: SharedGroupRef | null;
+  packetId: number;
+  state: number;
+  sentAt: number;
+
+  constructor(
+    message: Message,
+    qos: QoS,
+    retain: boolean,
+    subscriptionIds: number[] | null,
+    group: SharedGroupRef | null,
+  ) {
+    this.message = message;
+    this.qos = qos;
+    this.retain = retain;
+    this.subscriptionIds = subscriptionIds;
+    this.group = group;
+    this.packetId = 0;
+    this.state = OutState.QUEUED;
+    this.sentAt = 0;
+  }
+}
+
+/**
+ * The state that outlives a connection [MQTT-4.1]: subscriptions, QoS 1/2 messages in
+ * flight or queued towards the client, and QoS 2 packet ids received but not yet released.
+ */
+export class Session {
+  readonly clientId: string;
+  client: ClientConnection | null;
+  readonly subscriptions: Map<string, SubscriptionRecord>;
+  /** Outbound QoS>0 messages with a packet id, in send order (Map keeps insertion order). */
+  readonly inflight: Map<number, Outbound>;
+  /** Outbound messages waiting for a free slot in the window or for the client to return. */
+  readonly queue: RingQueue<Outbound>;
+  /** Inbound QoS 2 packet ids: PUBREC sent, PUBREL not yet received [MQTT-4.3.3-?]. */
+  readonly awaitingRelease: Set<number>;
+  /** Seconds the session lives after its connection ends; 0xFFFFFFFF = never expires. */
+  expiryInterval: number;
+  readonly expiryTimer: Timer;
+  /** A will waiting out its Will Delay Interval after the connection was lost. */
+  delayedWill: Message | null;
+  readonly willTimer: Timer;
+  private nextId: number;
+
+  // Per-publish routing scratch (see router.ts): avoids a Map per PUBLISH.
+  routeEpoch: number;
+  routeQos: number;
+  routeRetainAsPublished: boolean;
+  routeSubscriptionIds: number[] | null;
+
+  constructor(clientId: string, onExpire: () => void, onWill: () => void) {
+    this.clientId = clientId;
+    this.client = null;
+    this.subscriptions = new Map();
+    this.inflight = new Map();
+    this.queue = new RingQueue();
+    this.awaitingRelease = new Set();
+    this.expiryInterval = 0;
+    this.expiryTimer = new Timer(onExpire);
+    this.delayedWill = null;
+    this.willTimer = new Timer(onWill);
+    this.nextId = 1;
+    this.routeEpoch = 0;
+    this.routeQos = 0;
+    this.routeRetainAsPublished = false;
+    this.routeSubscriptionIds = null;
+  }
+
+  /** Messages held for the client: in flight plus queued (bounded by max_mqueue_len). */
+  get pendingCount(): number {
+    return this.inflight.size + this.queue.length;
+  }
+
+  /** A free, non-zero packet id [MQTT-2.2.1-3]; 0 when all 65535 are in use. */
+  allocatePacketId(): number {
+    if (this.inflight.size >= 65_535) return 0;
+    let id = this.nextId;
+    while (this.inflight.has(id)) id = id === 65_535 ? 1 : id + 1;
+    this.nextId = id === 65_535 ? 1 : id + 1;
+    return id;
+  }
+}
