@@ -20,7 +20,13 @@ import {
   type PublishPacket,
   type QoS,
 } from '../../src/codec/index.js';
-import { compare, type BenchRow, type Body, type HarnessOptions } from './harness.js';
+import {
+  compare,
+  type BenchRow,
+  type Body,
+  type Comparison,
+  type HarnessOptions,
+} from './harness.js';
 
 const BASELINE = 'mqtt-packet';
 
@@ -247,8 +253,15 @@ function checkSameWire(c: CodecCase): Buffer {
   return ours;
 }
 
-function row(name: string, op: string, [ours, baseline]: ReturnType<typeof compare>): BenchRow {
-  return { name, op, ours, baseline, baselineName: BASELINE };
+function row(name: string, op: string, c: Comparison): BenchRow {
+  return {
+    name,
+    op,
+    ours: c.ours,
+    baseline: c.baseline,
+    baselineName: BASELINE,
+    speedup: c.speedup,
+  };
 }
 
 /** Runs every codec case; in quick mode each takes a few tens of milliseconds. */

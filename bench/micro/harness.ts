@@ -27,6 +27,11 @@ export interface BenchRow {
   baseline: Timing | null;
   /** e.g. "mqtt-packet"; empty when there is no baseline. */
   baselineName: string;
+  /**
+   * Median over paired rounds of (baseline time ÷ ours), as compare() returns it; more
+   * robust to load bursts than the ratio of the two medians, which is used when absent.
+   */
+  speedup?: number;
 }
 
 export interface HarnessOptions {
@@ -40,8 +45,10 @@ interface Plan {
   rounds: number;
 }
 
-const FULL: Plan = { warmupMs: 100, roundMs: 40, rounds: 9 };
-const QUICK: Plan = { warmupMs: 10, roundMs: 6, rounds: 5 };
+// Short rounds, many of them: a burst of load from a neighbour spoils a few rounds, and the
+// median ignores them. Full: about 0.4 s per body; quick: about 30 ms.
+const FULL: Plan = { warmupMs: 100, roundMs: 20, rounds: 15 };
+const QUICK: Plan = { warmupMs: 10, roundMs: 4, rounds: 5 };
 
 export function planFor(options: HarnessOptions = {}): Readonly<Plan> {
   return options.quick === true ? QUICK : FULL;
@@ -106,12 +113,15 @@ export function measure(body: Body, options: HarnessOptions = {}): Timing {
   return timing(samples);
 }
 
+export interface Comparison {
+  ours: Timing;
+  baseline: Timing;
+  /** Median over rounds of baseline ns/op ÷ ours in the adjacent round (>1 = ours faster). */
+  speedup: number;
+}
+
 /** Measures two bodies doing the same work, alternating their rounds. */
-export function compare(
-  ours: Body,
-  baseline: Body,
-  options: HarnessOptions = {},
-): [Timing, Timing] {
+export function compare(ours: Body, baseline: Body, options: HarnessOptions = {}): Comparison {
   const plan = planFor(options);
   const nOurs = iterationsFor(warmUp(ours, plan.warmupMs), plan.roundMs);
   const nBase = iterationsFor(warmUp(baseline, plan.warmupMs), plan.roundMs);
@@ -127,12 +137,17 @@ export function compare(
       a.push(round(ours, nOurs));
     }
   }
-  return [timing(a), timing(b)];
+  return {
+    ours: timing(a),
+    baseline: timing(b),
+    speedup: median(a.map((t, i) => (b[i] ?? t) / t)),
+  };
 }
 
 /** Speed-up of ours over the baseline: ours ops/s divided by the baseline's (>1 = faster). */
 export function speedup(row: BenchRow): number | null {
-  return row.baseline === null ? null : row.baseline.nsPerOp / row.ours.nsPerOp;
+  if (row.baseline === null) return null;
+  return row.speedup ?? row.baseline.nsPerOp / row.ours.nsPerOp;
 }
 
 function formatNs(ns: number): string {

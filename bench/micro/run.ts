@@ -1,5 +1,5 @@
 // Runs every micro-benchmark and prints Markdown tables (docs/benchmarks.md quotes them).
-//   npm run bench              full run (about half a second per measured pair)
+//   npm run bench              full run (under a second per measured pair)
 //   npm run bench -- --quick   few-second smoke run; its figures are not worth quoting
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';

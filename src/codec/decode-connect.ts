@@ -25,7 +25,7 @@ export function decodeConnect(r: Reader): ConnectPacket {
     );
   }
   try {
-    return decodeConnectBody(r, protocolName, level as ProtocolVersion);
+    return decodeConnectBody(r, protocolName, level);
   } catch (error) {
     // Tell the broker which CONNACK form the client understands.
     if (error instanceof MalformedPacketError) error.protocolLevel = level;

@@ -454,7 +454,7 @@ describe('[MQTT-2.4] reason codes', () => {
     rejects(hex('90 04 00 01 00 11'), 5, MALFORMED, '[MQTT-3.9.3]');
   });
   test('[MQTT-3.11.3] UNSUBACK 5.0 rejects an invalid reason code', () => {
-    rejects(hex('b0 04 00 01 00 02'), 5, MALFORMED, '[MQTT-3.9.3]');
+    rejects(hex('b0 04 00 01 00 02'), 5, MALFORMED, '[MQTT-3.11.3]');
   });
   test('[MQTT-3.2.2-1] CONNACK reserved acknowledge flag bits are malformed', () => {
     rejects(hex('20 02 02 00'), 4, MALFORMED, '[MQTT-3.2.2-1]');

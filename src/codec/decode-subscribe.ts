@@ -73,7 +73,7 @@ function readReasonCodes(r: Reader, type: number, version: ProtocolVersion): num
   while (r.remaining > 0) {
     const code = r.u8('reason code');
     const ok = version === 5 ? valid?.has(code) === true : code <= 2 || code === SUBACK_FAILURE_V4;
-    if (!ok) throw malformed('[MQTT-3.9.3]', `invalid reason code 0x${code.toString(16)}`);
+    if (!ok) throw malformed(type === PacketType.SUBACK ? '[MQTT-3.9.3]' : '[MQTT-3.11.3]', `invalid reason code 0x${code.toString(16)}`);
     codes.push(code);
   }
   return codes;

@@ -537,6 +537,8 @@ describe('[MQTT-1.5.5] Variable Byte Integer writer and reader', () => {
     });
   }
   test('[MQTT-1.5.5] a value above 268,435,455 cannot be written', () => {
-    assert.throws(() => new Writer(5).varint(268_435_456), RangeError);
+    assert.throws(() => {
+      new Writer(5).varint(268_435_456);
+    }, RangeError);
   });
 });

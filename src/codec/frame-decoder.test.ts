@@ -239,7 +239,7 @@ describe('zero-copy payloads', () => {
     const r = recorder({ version: 4 });
     r.decoder.push(chunk);
     assert.deepStrictEqual(r.packets, packets);
-    for (const [i, p] of (r.packets as PublishPacket[]).entries()) {
+    for (const [i, p] of r.packets.entries()) {
       assert.equal(p.payload.buffer, chunk.buffer, `payload ${i} shares the chunk's memory`);
       assert.equal(p.payload.byteOffset, chunk.byteOffset + offsets[i]!);
     }
@@ -260,7 +260,7 @@ describe('zero-copy payloads', () => {
     assert.equal(r.packets.length, 1);
     r.decoder.push(c);
     assert.deepStrictEqual(r.packets, packets);
-    const got = r.packets as PublishPacket[];
+    const got = r.packets;
     assert.equal(got[0]!.payload.buffer, a.buffer);
     for (const chunk of [a, b, c]) assert.notEqual(got[1]!.payload.buffer, chunk.buffer);
     assert.equal(got[2]!.payload.buffer, c.buffer);
@@ -378,7 +378,9 @@ describe('flow control from onPacket', () => {
   });
 
   test('pause() on every packet yields one packet per resume(), also from one-byte chunks', () => {
-    const r = recorder({ version: 4 }, (_p, rec) => rec.decoder.pause());
+    const r = recorder({ version: 4 }, (_p, rec) => {
+      rec.decoder.pause();
+    });
     for (const byte of three) r.decoder.push(Buffer.from([byte]));
     assert.equal(r.packets.length, 1);
     r.decoder.resume();
@@ -418,7 +420,9 @@ describe('flow control from onPacket', () => {
   });
 
   test('destroy() inside onPacket of a frame that spanned chunks stops too', () => {
-    const r = recorder({ version: 4 }, (_p, rec) => rec.decoder.destroy());
+    const r = recorder({ version: 4 }, (_p, rec) => {
+      rec.decoder.destroy();
+    });
     r.decoder.push(hex('40 02 00'));
     r.decoder.push(hex('07 c0 00 d0 00'));
     assert.equal(r.packets.length, 1);

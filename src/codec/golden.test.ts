@@ -640,7 +640,7 @@ describe('[MQTT-1.5.5] Remaining Length as a Variable Byte Integer', () => {
       const [bytes, packet] = bigPublish(payloadLength, rl);
       const decoded = decodeOne(bytes, 4);
       assert.equal(decoded.type, 3);
-      assert.equal((decoded as PublishPacket).payload.length, payloadLength);
+      assert.equal(decoded.payload.length, payloadLength);
       assert.deepStrictEqual(decoded, packet);
       const encoded = encodePacket(packet, 4);
       assert.equal(encoded.length, bytes.length);

@@ -135,7 +135,11 @@ export function decodeProperties(reader: Reader, at: number): Properties | null 
         else throw protocolError('[MQTT-3.8.2.1.2]', 'subscription identifier included twice');
         continue;
       }
-      default:
+      case 'byte':
+      case 'u16':
+      case 'u32':
+      case 'string':
+      case 'binary':
         break;
     }
     if (record[def.key] !== undefined) {

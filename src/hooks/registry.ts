@@ -16,10 +16,10 @@ export class HookRegistry {
 
   add<K extends HookName>(name: K, fn: HookMap[K]): () => void {
     const list = this.lists.get(name) ?? [];
-    list.push(fn as Fn);
+    list.push(fn);
     this.lists.set(name, list);
     return () => {
-      const i = list.indexOf(fn as Fn);
+      const i = list.indexOf(fn);
       if (i !== -1) list.splice(i, 1);
     };
   }

@@ -70,11 +70,24 @@ describe('match', () => {
 
   test('one walk finds every matching filter once', () => {
     const trie = new SubscriptionTrie<string, number>();
-    const filters = ['a/b/c', 'a/+/c', '+/b/c', 'a/#', '#', '+/+/+', 'a/b/+', 'a/b/c/#', 'a/c', 'x/#'];
+    const filters = [
+      'a/b/c',
+      'a/+/c',
+      '+/b/c',
+      'a/#',
+      '#',
+      '+/+/+',
+      'a/b/+',
+      'a/b/c/#',
+      'a/c',
+      'x/#',
+    ];
     for (const f of filters) trie.add(f, 'k', 1);
     assert.deepEqual(
       matchedFilters(trie, 'a/b/c'),
-      ['#', '+/+/+', '+/b/c', 'a/#', 'a/+/c', 'a/b/+', 'a/b/c', 'a/b/c/#'].map((f) => `${f}|k`).sort(),
+      ['#', '+/+/+', '+/b/c', 'a/#', 'a/+/c', 'a/b/+', 'a/b/c', 'a/b/c/#']
+        .map((f) => `${f}|k`)
+        .sort(),
     );
   });
 
@@ -174,7 +187,19 @@ describe('add / remove / prune', () => {
 
   test('removing everything prunes back to the root', () => {
     const trie = new SubscriptionTrie<string, number>();
-    const filters = ['a/b/c', 'a/b', 'a/+/c', 'a/#', '#', '+', '/', '//', 'a//b', 'x/y/z/w', '$SYS/#'];
+    const filters = [
+      'a/b/c',
+      'a/b',
+      'a/+/c',
+      'a/#',
+      '#',
+      '+',
+      '/',
+      '//',
+      'a//b',
+      'x/y/z/w',
+      '$SYS/#',
+    ];
     for (const f of filters) trie.add(f, 'k', 1);
     trie.add('a/b', 'k', 2, 'g');
     assert.ok(trie.nodeCount > 10);
@@ -247,11 +272,7 @@ describe('shared subscriptions', () => {
     assert.equal(trie.add('a/b', 'c4', 4, 'g1'), true);
     assert.equal(trie.add('a/+', 'c1', 5, 'g1'), false);
     assert.equal(trie.size, 4);
-    assert.deepEqual(groups(trie, 'a/b'), [
-      'g1:a/+:[c1=5,c2=2]',
-      'g1:a/b:[c4=4]',
-      'g2:a/+:[c3=3]',
-    ]);
+    assert.deepEqual(groups(trie, 'a/b'), ['g1:a/+:[c1=5,c2=2]', 'g1:a/b:[c4=4]', 'g2:a/+:[c3=3]']);
     assert.equal(trie.getGroup('a/+', 'g1')?.size, 2);
   });
 

@@ -19,7 +19,8 @@
 //   module-level function and a reused context instead of a closure per PUBLISH. Visitors
 //   may call match() again (the stack is shared safely) but must not add or remove while a
 //   match is running: defer those.
-// - Filters must already be valid (validateTopicFilter / parseSubscriptionFilter).
+// - Filters and topics must already be valid (parseSubscriptionFilter / validateTopicName):
+//   the trie does not check them again.
 import { MemberList, SharedGroup } from './member-list.js';
 import { TrieNode } from './trie-node.js';
 
@@ -171,7 +172,8 @@ export class SubscriptionTrie<K, T> {
       const subs = node.subs;
       if (node.subCount === 1) visit(node.soloValue as T, node.soloKey as K, node.filter, null);
       else if (subs !== null) {
-        for (let i = 0; i < subs.size; i++) visit(subs.valueAt(i), subs.keyAt(i), node.filter, null);
+        for (let i = 0; i < subs.size; i++)
+          visit(subs.valueAt(i), subs.keyAt(i), node.filter, null);
       }
       const shared = node.shared;
       if (shared !== null) {

@@ -109,7 +109,10 @@ describe('validateTopicFilter', () => {
 
   test('maxLevels limit', () => {
     assert.equal(validateTopicFilter('a/+/#', { maxLevels: 3 }), null);
-    assert.equal(validateTopicFilter('a/+/b/#', { maxLevels: 3 }), TopicErrors.tooManyLevels.filter);
+    assert.equal(
+      validateTopicFilter('a/+/b/#', { maxLevels: 3 }),
+      TopicErrors.tooManyLevels.filter,
+    );
   });
 });
 

@@ -160,20 +160,16 @@ function mqttPacketRefuses(p: Packet): string | null {
  */
 function expectedMqttPacketBytes(ours: Buffer, p: Packet, version: ProtocolVersion): Buffer {
   if (version !== 5 || !('properties' in p) || p.properties !== null) return ours;
-  switch (p.type) {
-    case PacketType.PUBACK:
-    case PacketType.PUBREC:
-    case PacketType.PUBREL:
-    case PacketType.PUBCOMP:
-      if (p.reasonCode === 0) return ours;
-      assert.equal(ours.length, 5, 'our v5 ack with a reason code and no properties');
-      return Buffer.concat([Buffer.from([ours[0]!, 4]), ours.subarray(2), Buffer.from([0])]);
-    case PacketType.DISCONNECT:
-    case PacketType.AUTH:
-      return Buffer.from([p.type << 4, 2, p.reasonCode, 0]);
-    default:
-      return ours;
+  const t = p.type;
+  if (t === PacketType.PUBACK || t === PacketType.PUBREC || t === PacketType.PUBREL || t === PacketType.PUBCOMP) {
+    if (p.reasonCode === 0) return ours;
+    assert.equal(ours.length, 5, 'our v5 ack with a reason code and no properties');
+    return Buffer.concat([Buffer.from([ours[0]!, 4]), ours.subarray(2), Buffer.from([0])]);
   }
+  if (t === PacketType.DISCONNECT || t === PacketType.AUTH) {
+    return Buffer.from([t << 4, 2, p.reasonCode, 0]);
+  }
+  return ours;
 }
 
 // ---- the two directions ------------------------------------------------------------------
@@ -427,18 +423,13 @@ describe('[MQTT-1.5.4] UTF-8 strings', () => {
 
 /** A v5 packet of `type` carrying `code` where its reason code goes, built by hand. */
 function withReasonCode(type: PacketTypeValue, code: number): Buffer {
-  switch (type) {
-    case PacketType.CONNACK:
-      return Buffer.from([0x20, 3, 0, code, 0]);
-    case PacketType.SUBACK:
-    case PacketType.UNSUBACK:
-      return Buffer.from([type << 4, 4, 0, 1, 0, code]);
-    case PacketType.DISCONNECT:
-    case PacketType.AUTH:
-      return Buffer.from([type << 4, 2, code, 0]);
-    default:
-      return Buffer.from([(type << 4) | (type === PacketType.PUBREL ? 2 : 0), 4, 0, 1, code, 0]);
+  if (type === PacketType.CONNACK) return Buffer.from([0x20, 3, 0, code, 0]);
+  if (type === PacketType.SUBACK || type === PacketType.UNSUBACK) {
+    return Buffer.from([type << 4, 4, 0, 1, 0, code]);
   }
+  if (type === PacketType.DISCONNECT || type === PacketType.AUTH) return Buffer.from([type << 4, 2, code, 0]);
+  // PUBACK, PUBREC, PUBREL (flags 0b0010), PUBCOMP: packet identifier 1, code, no properties.
+  return Buffer.from([(type << 4) | (type === PacketType.PUBREL ? 2 : 0), 4, 0, 1, code, 0]);
 }
 
 describe('[MQTT-2.4] reason codes: the spec tables, our decoder and mqtt-packet agree', () => {

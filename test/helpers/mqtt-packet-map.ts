@@ -105,6 +105,7 @@ class MappingError extends Error {
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isBuffer = (v: unknown): v is Buffer => Buffer.isBuffer(v);
 const isObject = (v: unknown): v is MpObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 
@@ -120,7 +121,7 @@ function opt<V>(obj: MpObject, key: string, check: (v: unknown) => v is V, what:
 
 function describe(v: unknown): string {
   if (Buffer.isBuffer(v)) return `a Buffer(${v.length})`;
-  return `${typeof v} ${JSON.stringify(v) ?? ''}`;
+  return v === undefined ? 'undefined' : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 /** Fields mqtt-packet's Packet class sets on every parsed packet. */
@@ -246,7 +247,7 @@ function propertiesToMqtt(props: Properties | null, forSubscribe: boolean): MpOb
     if (value === undefined) continue;
     switch (def.kind) {
       case 'flag':
-        if (value !== 0 && value !== 1) throw new MappingError(`${def.ours} ${String(value)}`);
+        if (value !== 0 && value !== 1) throw new MappingError(`${def.ours} ${describe(value)}`);
         out[def.theirs] = value === 1;
         break;
       case 'subid': {
@@ -259,8 +260,11 @@ function propertiesToMqtt(props: Properties | null, forSubscribe: boolean): MpOb
       case 'user':
         out[def.theirs] = userPropertiesToObject(value as UserProperty[]);
         break;
-      default:
+      case 'int':
+      case 'string':
+      case 'binary':
         out[def.theirs] = value;
+        break;
     }
   }
   return out;
@@ -285,7 +289,7 @@ function propertiesFromMqtt(obj: unknown, what: string): Properties | null {
         out[def.ours] = get(obj, key, isString, w);
         break;
       case 'binary':
-        out[def.ours] = get(obj, key, Buffer.isBuffer, w);
+        out[def.ours] = get(obj, key, isBuffer, w);
         break;
       case 'subid': {
         const v = obj[key];
@@ -411,7 +415,7 @@ export function toMqttPacket(p: Packet, version: ProtocolVersion): MpObject {
  */
 export function fromMqttPacket(obj: MpObject, version: ProtocolVersion): Packet {
   const cmd = get(obj, 'cmd', isString, 'packet');
-  const type = CMD_BY_TYPE.indexOf(cmd as (typeof CMD_BY_TYPE)[number]);
+  const type = CMD_BY_TYPE.indexOf(cmd);
   if (type < 1) throw new MappingError(`mqtt-packet cmd ${cmd}`);
   const v5 = version === 5;
   const props = (): Properties | null => {
@@ -440,7 +444,7 @@ export function fromMqttPacket(obj: MpObject, version: ProtocolVersion): Packet 
         if (protocolVersion !== 5 && w.properties !== undefined) throw new MappingError('v4 will properties');
         will = {
           topic: get(w, 'topic', isString, 'will'),
-          payload: get(w, 'payload', Buffer.isBuffer, 'will'),
+          payload: get(w, 'payload', isBuffer, 'will'),
           qos: get(w, 'qos', isQos, 'will'),
           retain: get(w, 'retain', isBool, 'will'),
           properties: propertiesFromMqtt(w.properties, 'will'),
@@ -455,7 +459,7 @@ export function fromMqttPacket(obj: MpObject, version: ProtocolVersion): Packet 
         keepalive: get(obj, 'keepalive', isInt, cmd),
         clientId: get(obj, 'clientId', isString, cmd),
         username: opt(obj, 'username', isString, cmd),
-        password: opt(obj, 'password', Buffer.isBuffer, cmd),
+        password: opt(obj, 'password', isBuffer, cmd),
         will,
         properties: propertiesFromMqtt(obj.properties, cmd),
       };
@@ -474,7 +478,7 @@ export function fromMqttPacket(obj: MpObject, version: ProtocolVersion): Packet 
       return {
         type: PacketType.PUBLISH,
         topic: get(obj, 'topic', isString, cmd),
-        payload: get(obj, 'payload', Buffer.isBuffer, cmd),
+        payload: get(obj, 'payload', isBuffer, cmd),
         qos,
         retain: get(obj, 'retain', isBool, cmd),
         dup: get(obj, 'dup', isBool, cmd),
