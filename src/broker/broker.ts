@@ -158,7 +158,7 @@ export class Broker {
   connectionLost(client: ClientConnection, reasonCode: number): void {
     if (!this.clients.delete(client)) return;
     this.metrics.connectionsCurrent--;
-    this.timers.cancel(client.keepaliveTimer);
+    client.stopTimers();
     const wasConnected = client.state === ClientState.CONNECTED;
     client.state = ClientState.CLOSED;
     const session = client.session;

@@ -49,6 +49,8 @@ export class ClientConnection implements PacketSink, ClientInfo {
   keepalive: number;
   lastActivity: number;
   readonly keepaliveTimer: Timer;
+  /** Every retry_interval: 3.1.1 redelivery and the drain timeout of a congested socket. */
+  readonly maintenanceTimer: Timer;
   /** The will, until a normal DISCONNECT discards it [MQTT-3.1.2-10]. */
   will: Message | null;
   willDelay: number;
@@ -86,6 +88,9 @@ export class ClientConnection implements PacketSink, ClientInfo {
     this.lastActivity = Date.now();
     this.keepaliveTimer = new Timer(() => {
       this.checkKeepalive();
+    });
+    this.maintenanceTimer = new Timer(() => {
+      this.maintain();
     });
     this.will = null;
     this.willDelay = 0;
@@ -233,17 +238,43 @@ export class ClientConnection implements PacketSink, ClientInfo {
       this.decoder.destroy();
       this.broker.connectionLost(this, ReasonCode.UNSPECIFIED_ERROR);
     }
-    this.broker.timers.cancel(this.keepaliveTimer);
+    this.stopTimers();
     this.state = ClientState.CLOSED;
   }
 
   // ---------------------------------------------------------------- keepalive
 
-  /** Starts keepalive enforcement at keepalive x multiplier [MQTT-3.1.2-22]. */
-  startKeepalive(): void {
+  /** Starts keepalive enforcement at keepalive x multiplier [MQTT-3.1.2-22], and upkeep. */
+  startTimers(): void {
+    const timers = this.broker.timers;
+    timers.cancel(this.keepaliveTimer);
+    if (this.keepalive !== 0) timers.schedule(this.keepaliveTimer, this.keepaliveLimitMs());
+    timers.schedule(this.maintenanceTimer, this.broker.options.retryInterval * 1000);
+  }
+
+  stopTimers(): void {
     this.broker.timers.cancel(this.keepaliveTimer);
-    if (this.keepalive === 0) return;
-    this.broker.timers.schedule(this.keepaliveTimer, this.keepaliveLimitMs());
+    this.broker.timers.cancel(this.maintenanceTimer);
+  }
+
+  /**
+   * A socket that stayed congested past drain_timeout is closed: a consumer that never
+   * reads must not hold broker memory. 3.1.1 clients get unacknowledged QoS 1/2 messages
+   * resent after retry_interval; MQTT 5 forbids resending except on reconnect [MQTT-4.4.0-1].
+   */
+  private maintain(): void {
+    if (this.closing || this.state !== ClientState.CONNECTED) return;
+    const options = this.broker.options;
+    const now = Date.now();
+    if (this.congestedSince !== 0 && now - this.congestedSince > options.drainTimeout * 1000) {
+      this.broker.log.debug({ clientId: this.clientId }, 'drain timeout');
+      this.disconnect(ReasonCode.QUOTA_EXCEEDED, 'client does not read');
+      return;
+    }
+    if (this.protocolVersion !== 5 && this.session !== null && !this.congested) {
+      this.broker.delivery.retry(this.session, now - options.retryInterval * 1000);
+    }
+    this.broker.timers.schedule(this.maintenanceTimer, options.retryInterval * 1000);
   }
 
   private keepaliveLimitMs(): number {

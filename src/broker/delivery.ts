@@ -68,10 +68,17 @@ export class Delivery {
 
   /** After CONNACK on a resumed session: resend in-flight PUBLISH (DUP) and PUBREL [MQTT-4.4.0-1]. */
   resume(session: Session): void {
+    this.retry(session, Infinity);
+    this.pump(session);
+  }
+
+  /** Resends in-flight messages sent before `olderThan` (PUBLISH with DUP, or PUBREL). */
+  retry(session: Session, olderThan: number): void {
     const client = session.client;
     if (client === null) return;
     const now = Date.now();
     for (const out of session.inflight.values()) {
+      if (out.sentAt > olderThan) continue;
       out.sentAt = now;
       if (out.state === OutState.RELEASED) {
         client.send(encodePubAckLike({ type: PacketType.PUBREL, packetId: out.packetId, reasonCode: 0, properties: null }, client.protocolVersion));
@@ -79,7 +86,6 @@ export class Delivery {
         this.writePublish(client, out.message, out.qos, out.retain, out.subscriptionIds, out.packetId, true);
       }
     }
-    this.pump(session);
   }
 
   /** The acknowledgement flow for `out` finished: free its id and send the next one. */

@@ -161,7 +161,12 @@ function mqttPacketRefuses(p: Packet): string | null {
 function expectedMqttPacketBytes(ours: Buffer, p: Packet, version: ProtocolVersion): Buffer {
   if (version !== 5 || !('properties' in p) || p.properties !== null) return ours;
   const t = p.type;
-  if (t === PacketType.PUBACK || t === PacketType.PUBREC || t === PacketType.PUBREL || t === PacketType.PUBCOMP) {
+  if (
+    t === PacketType.PUBACK ||
+    t === PacketType.PUBREC ||
+    t === PacketType.PUBREL ||
+    t === PacketType.PUBCOMP
+  ) {
     if (p.reasonCode === 0) return ours;
     assert.equal(ours.length, 5, 'our v5 ack with a reason code and no properties');
     return Buffer.concat([Buffer.from([ours[0]!, 4]), ours.subarray(2), Buffer.from([0])]);
@@ -233,7 +238,11 @@ function checkTheirsToOurs(p: Packet, version: ProtocolVersion, rng: Prng, stats
   const theirs = mqttPacketGenerate(obj, version);
   // The mapped original: `p` with its user properties in the order mqtt-packet writes them.
   const expected = fromMqttPacket(obj, version);
-  assert.deepStrictEqual(groupUserProperties(expected), groupUserProperties(p), 'mapping round trip');
+  assert.deepStrictEqual(
+    groupUserProperties(expected),
+    groupUserProperties(p),
+    'mapping round trip',
+  );
   assert.deepStrictEqual(decodeOne(theirs, p, version, rng), expected);
 
   const ours = encodePacket(p, version);
@@ -248,11 +257,20 @@ function checkTheirsToOurs(p: Packet, version: ProtocolVersion, rng: Prng, stats
     stats.lengthOnly++;
   }
   // Our own round trip too, so both encodings are known to decode to the same packet.
-  assert.deepStrictEqual(groupUserProperties(decodeOne(ours, p, version, rng)), groupUserProperties(p));
+  assert.deepStrictEqual(
+    groupUserProperties(decodeOne(ours, p, version, rng)),
+    groupUserProperties(p),
+  );
   stats.packets++;
 }
 
-function withContext(what: string, i: number, p: Packet, version: ProtocolVersion, run: () => void): void {
+function withContext(
+  what: string,
+  i: number,
+  p: Packet,
+  version: ProtocolVersion,
+  run: () => void,
+): void {
   try {
     run();
   } catch (error) {
@@ -309,7 +327,8 @@ for (const type of ALL_TYPES) {
         t.diagnostic(`seed ${hex32(SEED)}: ${JSON.stringify(stats)}`);
         // Byte equality must have been checked for most packets, not skipped.
         assert.ok(stats.byteEqual >= stats.packets / 2, 'byte comparisons ran');
-        if (version !== 5) assert.equal(stats.lengthOnly + stats.shortFormDeviation + stats.refused, 0);
+        if (version !== 5)
+          assert.equal(stats.lengthOnly + stats.shortFormDeviation + stats.refused, 0);
       });
     }
   });
@@ -320,7 +339,12 @@ for (const type of ALL_TYPES) {
 describe('mqtt-packet deviations are exercised, not dead code', () => {
   it('[MQTT-3.15.2.1] short AUTH, [MQTT-3.1.3-6] / 3.1.2.9 refused CONNECTs, short acks', () => {
     const total = newStats();
-    for (const type of [PacketType.AUTH, PacketType.CONNECT, PacketType.PUBACK, PacketType.DISCONNECT]) {
+    for (const type of [
+      PacketType.AUTH,
+      PacketType.CONNECT,
+      PacketType.PUBACK,
+      PacketType.DISCONNECT,
+    ]) {
       const rng = new Prng(seedFor(type, 5) ^ 0x5a5a5a5a);
       for (const p of generate(type, 5)) {
         checkOursToTheirs(p, 5, total);
@@ -362,7 +386,12 @@ describe('[MQTT-1.5.5] [MQTT-2.1.4] Remaining Length at the Variable Byte Intege
           properties: null,
         };
         const bytes = encodePacket(p, version);
-        assert.equal(bytes.length, 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4) + remaining);
+        assert.equal(
+          bytes.length,
+          1 +
+            (remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4) +
+            remaining,
+        );
         bothWays(p, version);
       }
     });
@@ -387,7 +416,15 @@ describe('[MQTT-1.5.5] [MQTT-2.1.4] Remaining Length at the Variable Byte Intege
         {
           type: PacketType.SUBSCRIBE,
           packetId: 1,
-          subscriptions: [{ topicFilter: 'a/+/#', qos: 2, noLocal: true, retainAsPublished: true, retainHandling: 2 }],
+          subscriptions: [
+            {
+              topicFilter: 'a/+/#',
+              qos: 2,
+              noLocal: true,
+              retainAsPublished: true,
+              retainHandling: 2,
+            },
+          ],
           properties: { subscriptionIdentifiers: [id] },
         },
         5,
@@ -427,7 +464,8 @@ function withReasonCode(type: PacketTypeValue, code: number): Buffer {
   if (type === PacketType.SUBACK || type === PacketType.UNSUBACK) {
     return Buffer.from([type << 4, 4, 0, 1, 0, code]);
   }
-  if (type === PacketType.DISCONNECT || type === PacketType.AUTH) return Buffer.from([type << 4, 2, code, 0]);
+  if (type === PacketType.DISCONNECT || type === PacketType.AUTH)
+    return Buffer.from([type << 4, 2, code, 0]);
   // PUBACK, PUBREC, PUBREL (flags 0b0010), PUBCOMP: packet identifier 1, code, no properties.
   return Buffer.from([(type << 4) | (type === PacketType.PUBREL ? 2 : 0), 4, 0, 1, code, 0]);
 }
@@ -442,12 +480,21 @@ describe('[MQTT-2.4] reason codes: the spec tables, our decoder and mqtt-packet 
         const valid = codes.includes(code);
         const ours = decodeOurs([bytes], 5);
         assert.equal(ours.packets.length + ours.errors.length, 1);
-        assert.equal(ours.errors.length === 0, valid, `ours on ${name} code 0x${code.toString(16)}`);
-        if (!valid) assert.equal(ours.errors[0]!.reasonCode, 0x81, 'an invalid reason code is malformed');
+        assert.equal(
+          ours.errors.length === 0,
+          valid,
+          `ours on ${name} code 0x${code.toString(16)}`,
+        );
+        if (!valid)
+          assert.equal(ours.errors[0]!.reasonCode, 0x81, 'an invalid reason code is malformed');
         // DEVIATION: mqtt-packet does not check CONNACK reason codes at all.
         if (type === PacketType.CONNACK) continue;
         const theirs = mqttPacketParse(bytes, 5);
-        assert.equal(theirs.errors.length === 0, valid, `mqtt-packet on ${name} 0x${code.toString(16)}`);
+        assert.equal(
+          theirs.errors.length === 0,
+          valid,
+          `mqtt-packet on ${name} 0x${code.toString(16)}`,
+        );
       }
     });
   }
@@ -456,8 +503,16 @@ describe('[MQTT-2.4] reason codes: the spec tables, our decoder and mqtt-packet 
     for (let code = 0; code < 256; code++) {
       const bytes = Buffer.from([0x90, 3, 0, 1, code]);
       const valid = code <= 2 || code === 0x80;
-      assert.equal(decodeOurs([bytes], 4).errors.length === 0, valid, `ours 0x${code.toString(16)}`);
-      assert.equal(mqttPacketParse(bytes, 4).errors.length === 0, valid, `mqtt-packet 0x${code.toString(16)}`);
+      assert.equal(
+        decodeOurs([bytes], 4).errors.length === 0,
+        valid,
+        `ours 0x${code.toString(16)}`,
+      );
+      assert.equal(
+        mqttPacketParse(bytes, 4).errors.length === 0,
+        valid,
+        `mqtt-packet 0x${code.toString(16)}`,
+      );
     }
   });
 });

@@ -28,7 +28,7 @@ import { FUZZ_OPTIONS, PacketGenerator } from '../helpers/packet-gen.js';
 import { Prng, hex32, seedFromEnv } from '../helpers/prng.js';
 
 const SEED = seedFromEnv('FUZZ_SEED', 0xf022ed01);
-const INPUTS = Number(process.env.FUZZ_INPUTS ?? 250_000);
+const INPUTS = Number(process.env.FUZZ_INPUTS ?? 300_000);
 const ONLY = process.env.FUZZ_INPUT === undefined ? -1 : Number(process.env.FUZZ_INPUT);
 /** No single input may take longer than this to decode. */
 const MAX_INPUT_MS = 100;
@@ -186,12 +186,21 @@ function mutate(frames: readonly Frame[], rng: Prng): Buffer {
   const pickFrame = rng.int(frames.length);
   const f = frames[pickFrame]!;
   const start = starts[pickFrame]!;
-  const structural = rng.int(4);
+  const structural = rng.int(5);
   if (structural === 0) buf = tamperVarint(buf, start + 1, rng);
   else if (structural === 1 && f.propertyLengthAt >= 0) {
     buf = tamperVarint(buf, start + f.propertyLengthAt, rng);
+  } else if (structural === 2 && f.propertyLengthAt >= 0) {
+    // Zero two bytes inside the property list: a Topic Alias, Receive Maximum or
+    // Subscription Identifier of 0, a string length of 0, a property identifier of 0...
+    const [length, n] = readVarint(buf, start + f.propertyLengthAt);
+    if (length > 0) {
+      const at = start + f.propertyLengthAt + n + rng.int(length);
+      buf = Buffer.from(buf);
+      buf.fill(0, at, Math.min(at + 2, buf.length));
+    }
   }
-  const n = structural >= 2 ? rng.range(1, 3) : rng.int(3);
+  const n = structural >= 3 ? rng.range(1, 3) : rng.int(3);
   for (let i = 0; i < n; i++) buf = mutateBytes(buf, rng);
   return buf;
 }
@@ -240,7 +249,7 @@ function chunks(buf: Buffer, rng: Prng, whole: boolean): Buffer[] {
   if (mode === 0 || buf.length <= 1) return [buf];
   const max = mode === 1 ? 1 : mode === 2 ? 8 : 64;
   const out: Buffer[] = [];
-  for (let i = 0; i < buf.length; ) {
+  for (let i = 0; i < buf.length;) {
     const n = rng.range(1, max);
     out.push(buf.subarray(i, i + n));
     i += n;
@@ -250,8 +259,10 @@ function chunks(buf: Buffer, rng: Prng, whole: boolean): Buffer[] {
 
 // ---- checking outputs --------------------------------------------------------------------
 
-const isU16 = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff;
-const isByte = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xff;
+const isU16 = (v: unknown): boolean =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff;
+const isByte = (v: unknown): boolean =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xff;
 const isQos = (v: unknown): boolean => v === 0 || v === 1 || v === 2;
 const isId = (v: unknown): boolean => isU16(v) && v !== 0;
 
@@ -326,7 +337,8 @@ function shapeProblem(p: Packet, version: ProtocolVersion): string | null {
       if (p.password !== null && !Buffer.isBuffer(p.password)) return 'password';
       if (p.will !== null) {
         const w = p.will;
-        if (typeof w.topic !== 'string' || !Buffer.isBuffer(w.payload) || !isQos(w.qos)) return 'will';
+        if (typeof w.topic !== 'string' || !Buffer.isBuffer(w.payload) || !isQos(w.qos))
+          return 'will';
         const wp = propertiesProblem(w.properties, p.protocolVersion);
         if (wp !== null) return `will ${wp}`;
       }
@@ -336,7 +348,8 @@ function shapeProblem(p: Packet, version: ProtocolVersion): string | null {
       if (typeof p.sessionPresent !== 'boolean' || !isByte(p.reasonCode)) return 'CONNACK fields';
       break;
     case PacketType.PUBLISH:
-      if (typeof p.topic !== 'string' || !Buffer.isBuffer(p.payload) || !isQos(p.qos)) return 'PUBLISH';
+      if (typeof p.topic !== 'string' || !Buffer.isBuffer(p.payload) || !isQos(p.qos))
+        return 'PUBLISH';
       if (p.qos === 0 ? p.packetId !== 0 || p.dup : !isId(p.packetId)) return 'PUBLISH qos/id/dup';
       break;
     case PacketType.PUBACK:
@@ -386,12 +399,16 @@ interface Emitted {
   readonly version: ProtocolVersion;
 }
 
-function decodeAll(bytes: Buffer, state: 0 | ProtocolVersion): { packets: Packet[]; errors: unknown[] } {
+function decodeAll(
+  bytes: Buffer,
+  state: 0 | ProtocolVersion,
+): { packets: Packet[]; errors: unknown[] } {
   const packets: Packet[] = [];
   const errors: unknown[] = [];
-  new FrameDecoder({ onPacket: (p) => packets.push(p), onError: (e) => errors.push(e) }, { version: state }).push(
-    bytes,
-  );
+  new FrameDecoder(
+    { onPacket: (p) => packets.push(p), onError: (e) => errors.push(e) },
+    { version: state },
+  ).push(bytes);
   return { packets, errors };
 }
 
@@ -447,16 +464,22 @@ interface Run {
 }
 
 /** Feeds one input to a fresh decoder, chunk by chunk, timing the pushes. */
-function feed(pieces: readonly Buffer[], state: 0 | ProtocolVersion, maxPacketSize: number | undefined): Run {
+function feed(
+  pieces: readonly Buffer[],
+  state: 0 | ProtocolVersion,
+  maxPacketSize: number | undefined,
+): Run {
   const problems: string[] = [];
   const emitted: Emitted[] = [];
   const errors: unknown[] = [];
-  const options = maxPacketSize === undefined ? { version: state } : { version: state, maxPacketSize };
+  const options =
+    maxPacketSize === undefined ? { version: state } : { version: state, maxPacketSize };
   const decoder: FrameDecoder = new FrameDecoder(
     {
       onPacket(packet) {
         if (errors.length > 0) problems.push('onPacket after onError');
-        const version = packet.type === PacketType.CONNECT ? packet.protocolVersion : decoder.version;
+        const version =
+          packet.type === PacketType.CONNECT ? packet.protocolVersion : decoder.version;
         if (version === 0) problems.push(`${packet.type} decoded before CONNECT`);
         else emitted.push({ packet, version });
       },
@@ -471,7 +494,9 @@ function feed(pieces: readonly Buffer[], state: 0 | ProtocolVersion, maxPacketSi
     try {
       decoder.push(piece);
     } catch (error) {
-      problems.push(`push threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      problems.push(
+        `push threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       break;
     }
   }
@@ -538,8 +563,10 @@ function runInput(i: number, totals: Totals): string | null {
       problems.push(`onError got ${String(error)}`);
       continue;
     }
-    if (!KNOWN_REASON_CODES.has(error.reasonCode)) problems.push(`reason code 0x${error.reasonCode.toString(16)}`);
-    if (!/^\[MQTT-[0-9][0-9.-]*\]$/.test(error.specRef)) problems.push(`specRef "${error.specRef}"`);
+    if (!KNOWN_REASON_CODES.has(error.reasonCode))
+      problems.push(`reason code 0x${error.reasonCode.toString(16)}`);
+    if (!/^\[MQTT-[0-9][0-9.-]*\]$/.test(error.specRef))
+      problems.push(`specRef "${error.specRef}"`);
     const key = `0x${error.reasonCode.toString(16)}`;
     totals.errors[key] = (totals.errors[key] ?? 0) + 1;
   }
@@ -572,11 +599,14 @@ function runInput(i: number, totals: Totals): string | null {
         fits,
       );
     } catch (error) {
-      problems.push(`valid input decoded differently: ${error instanceof Error ? error.message : String(error)}`);
+      problems.push(
+        `valid input decoded differently: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const codes = errors.map((e) => (e instanceof MalformedPacketError ? e.reasonCode : -1));
     if (fits.length < all) {
-      if (codes.length !== 1 || codes[0] !== 0x95) problems.push(`expected 0x95, got ${codes.join()}`);
+      if (codes.length !== 1 || codes[0] !== 0x95)
+        problems.push(`expected 0x95, got ${codes.join()}`);
     } else {
       if (codes.length !== 0) problems.push(`valid input failed: ${String(errors[0])}`);
       if (decoder.bufferedBytes !== 0) problems.push(`${decoder.bufferedBytes} bytes left over`);
@@ -627,8 +657,8 @@ test('[MQTT-2.1] [MQTT-1.5] [MQTT-2.2.2] FrameDecoder fuzz: random, mutated and 
   assert.deepStrictEqual(failures, []);
   if (ONLY < 0) {
     assert.ok(totals.packets > INPUTS / 4, 'a good share of the inputs decoded to packets');
-    // The fuzz reaches the malformed, protocol error, version and size paths.
-    for (const code of ['0x81', '0x82', '0x84', '0x95']) {
+    // The fuzz reaches the malformed, protocol error, version, topic alias and size paths.
+    for (const code of ['0x81', '0x82', '0x84', '0x94', '0x95']) {
       assert.ok((totals.errors[code] ?? 0) > 0, `no error with reason code ${code}`);
     }
   }

@@ -152,7 +152,8 @@ export function userPropertiesToObject(list: readonly UserProperty[]): MpUserPro
 
 /** mqtt-packet's object as pairs, in the order its writer puts them on the wire. */
 export function userPropertiesFromObject(obj: unknown, what: string): UserProperty[] {
-  if (!isObject(obj)) throw new MappingError(`mqtt-packet ${what}.userProperties is ${describe(obj)}`);
+  if (!isObject(obj))
+    throw new MappingError(`mqtt-packet ${what}.userProperties is ${describe(obj)}`);
   const out: UserProperty[] = [];
   for (const name of Object.getOwnPropertyNames(obj)) {
     const value = obj[name];
@@ -226,10 +227,13 @@ export function isCanonicalForMqttPacket(p: Packet): boolean {
     const list = props?.userProperties;
     if (list === undefined) return true;
     const again = userPropertiesFromObject(userPropertiesToObject(list), 'canonical');
-    return again.length === list.length && again.every(([k, v], i) => {
-      const pair = list[i];
-      return pair !== undefined && pair[0] === k && pair[1] === v;
-    });
+    return (
+      again.length === list.length &&
+      again.every(([k, v], i) => {
+        const pair = list[i];
+        return pair !== undefined && pair[0] === k && pair[1] === v;
+      })
+    );
   };
   if (!('properties' in p)) return true;
   if (p.type === PacketType.CONNECT && p.will !== null && !ok(p.will.properties)) return false;
@@ -276,7 +280,8 @@ function propertiesFromMqtt(obj: unknown, what: string): Properties | null {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(obj)) {
     const def = BY_THEIR_NAME.get(key);
-    if (def === undefined) throw new MappingError(`mqtt-packet ${what} has unknown property ${key}`);
+    if (def === undefined)
+      throw new MappingError(`mqtt-packet ${what} has unknown property ${key}`);
     const w = `${what}.properties`;
     switch (def.kind) {
       case 'flag':
@@ -303,7 +308,7 @@ function propertiesFromMqtt(obj: unknown, what: string): Properties | null {
         break;
     }
   }
-  return out as Properties;
+  return out;
 }
 
 // ---- packets -----------------------------------------------------------------------------
@@ -343,7 +348,8 @@ export function toMqttPacket(p: Packet, version: ProtocolVersion): MpObject {
           qos: p.will.qos,
           retain: p.will.retain,
         };
-        const props = p.protocolVersion === 5 ? propertiesToMqtt(p.will.properties, false) : undefined;
+        const props =
+          p.protocolVersion === 5 ? propertiesToMqtt(p.will.properties, false) : undefined;
         if (props !== undefined) will.properties = props;
         obj.will = will;
       }
@@ -376,7 +382,12 @@ export function toMqttPacket(p: Packet, version: ProtocolVersion): MpObject {
     case PacketType.PUBCOMP:
       // reasonCode is always given: mqtt-packet treats a missing one as "not 0" and writes
       // a reason code byte plus an empty property list.
-      return withProps(v5 ? { cmd, messageId: p.packetId, reasonCode: p.reasonCode } : { cmd, messageId: p.packetId }, p.properties);
+      return withProps(
+        v5
+          ? { cmd, messageId: p.packetId, reasonCode: p.reasonCode }
+          : { cmd, messageId: p.packetId },
+        p.properties,
+      );
     case PacketType.SUBSCRIBE:
       return withProps(
         {
@@ -384,7 +395,13 @@ export function toMqttPacket(p: Packet, version: ProtocolVersion): MpObject {
           messageId: p.packetId,
           subscriptions: p.subscriptions.map((s) =>
             v5
-              ? { topic: s.topicFilter, qos: s.qos, nl: s.noLocal, rap: s.retainAsPublished, rh: s.retainHandling }
+              ? {
+                  topic: s.topicFilter,
+                  qos: s.qos,
+                  nl: s.noLocal,
+                  rap: s.retainAsPublished,
+                  rh: s.retainHandling,
+                }
               : { topic: s.topicFilter, qos: s.qos },
           ),
         },
@@ -394,10 +411,15 @@ export function toMqttPacket(p: Packet, version: ProtocolVersion): MpObject {
     case PacketType.SUBACK:
       return withProps({ cmd, messageId: p.packetId, granted: [...p.reasonCodes] }, p.properties);
     case PacketType.UNSUBSCRIBE:
-      return withProps({ cmd, messageId: p.packetId, unsubscriptions: [...p.topicFilters] }, p.properties);
+      return withProps(
+        { cmd, messageId: p.packetId, unsubscriptions: [...p.topicFilters] },
+        p.properties,
+      );
     case PacketType.UNSUBACK:
       return withProps(
-        v5 ? { cmd, messageId: p.packetId, granted: [...p.reasonCodes] } : { cmd, messageId: p.packetId },
+        v5
+          ? { cmd, messageId: p.packetId, granted: [...p.reasonCodes] }
+          : { cmd, messageId: p.packetId },
         p.properties,
       );
     case PacketType.PINGREQ:
@@ -415,11 +437,12 @@ export function toMqttPacket(p: Packet, version: ProtocolVersion): MpObject {
  */
 export function fromMqttPacket(obj: MpObject, version: ProtocolVersion): Packet {
   const cmd = get(obj, 'cmd', isString, 'packet');
-  const type = CMD_BY_TYPE.indexOf(cmd);
+  const type = (CMD_BY_TYPE as readonly string[]).indexOf(cmd);
   if (type < 1) throw new MappingError(`mqtt-packet cmd ${cmd}`);
   const v5 = version === 5;
   const props = (): Properties | null => {
-    if (!v5 && obj.properties !== undefined) throw new MappingError(`${cmd} v${version} with properties`);
+    if (!v5 && obj.properties !== undefined)
+      throw new MappingError(`${cmd} v${version} with properties`);
     return propertiesFromMqtt(obj.properties, cmd);
   };
   const packetId = (): number => get(obj, 'messageId', isInt, cmd);
@@ -441,7 +464,8 @@ export function fromMqttPacket(obj: MpObject, version: ProtocolVersion): Packet 
       const w = opt(obj, 'will', isObject, cmd);
       if (w !== null) {
         onlyKeys(w, 'will', ['topic', 'payload', 'qos', 'retain', 'properties']);
-        if (protocolVersion !== 5 && w.properties !== undefined) throw new MappingError('v4 will properties');
+        if (protocolVersion !== 5 && w.properties !== undefined)
+          throw new MappingError('v4 will properties');
         will = {
           topic: get(w, 'topic', isString, 'will'),
           payload: get(w, 'payload', isBuffer, 'will'),
@@ -450,7 +474,8 @@ export function fromMqttPacket(obj: MpObject, version: ProtocolVersion): Packet 
           properties: propertiesFromMqtt(w.properties, 'will'),
         };
       }
-      if (protocolVersion !== 5 && obj.properties !== undefined) throw new MappingError('v4 CONNECT properties');
+      if (protocolVersion !== 5 && obj.properties !== undefined)
+        throw new MappingError('v4 CONNECT properties');
       return {
         type: PacketType.CONNECT,
         protocolName: get(obj, 'protocolId', isString, cmd),
@@ -512,7 +537,12 @@ export function fromMqttPacket(obj: MpObject, version: ProtocolVersion): Packet 
           retainHandling: v5 ? get(s, 'rh', isRetainHandling, 'subscription') : 0,
         };
       });
-      return { type: PacketType.SUBSCRIBE, packetId: packetId(), subscriptions, properties: props() };
+      return {
+        type: PacketType.SUBSCRIBE,
+        packetId: packetId(),
+        subscriptions,
+        properties: props(),
+      };
     }
     case PacketType.SUBACK:
       onlyKeys(obj, cmd, ['messageId', 'granted', 'properties']);
@@ -553,7 +583,11 @@ export function fromMqttPacket(obj: MpObject, version: ProtocolVersion): Packet 
       };
     default:
       onlyKeys(obj, cmd, ['reasonCode', 'properties']);
-      return { type: PacketType.AUTH, reasonCode: get(obj, 'reasonCode', isInt, cmd), properties: props() };
+      return {
+        type: PacketType.AUTH,
+        reasonCode: get(obj, 'reasonCode', isInt, cmd),
+        properties: props(),
+      };
   }
 }
 

@@ -91,8 +91,8 @@ const PUBACK_REASONS = [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99];
 const PUBREL_REASONS = [0x00, 0x92];
 export const SPEC_REASON_CODES: Readonly<Partial<Record<PacketTypeValue, readonly number[]>>> = {
   [T.CONNACK]: [
-    0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95,
-    0x97, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9f,
+    0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95, 0x97,
+    0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9f,
   ],
   [T.PUBACK]: PUBACK_REASONS,
   [T.PUBREC]: PUBACK_REASONS,
@@ -101,8 +101,8 @@ export const SPEC_REASON_CODES: Readonly<Partial<Record<PacketTypeValue, readonl
   [T.SUBACK]: [0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2],
   [T.UNSUBACK]: [0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91],
   [T.DISCONNECT]: [
-    0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8d, 0x8e, 0x8f, 0x90, 0x93, 0x94,
-    0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2,
+    0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8d, 0x8e, 0x8f, 0x90, 0x93, 0x94, 0x95,
+    0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2,
   ],
   [T.AUTH]: [0x00, 0x18, 0x19],
 };
@@ -154,7 +154,8 @@ export const FUZZ_OPTIONS: GeneratorOptions = { bigChance: 0, longStringChance: 
 // [MQTT-3.3.2-2]), no U+0000 [MQTT-1.5.4-2]. Non-ASCII includes 2-, 3- and 4-byte UTF-8
 // sequences (the last are surrogate pairs in JS) and U+FEFF, which must not be stripped
 // [MQTT-1.5.4-3].
-const LEVEL_ASCII = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~ $%&()*,;:=@';
+const LEVEL_ASCII =
+  'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~ $%&()*,;:=@';
 const TEXT_ASCII = `${LEVEL_ASCII}/+#!"'<>?[]^{}|\`\\`;
 const NON_ASCII = [
   'é',
@@ -176,7 +177,9 @@ const NON_ASCII = [
 const USER_PROPERTY_NAMES = ['a', 'b', 'key', 'x-trace', '1', '42', 'é', '名前', '', 'constructor'];
 
 const U16_EDGES = [0, 1, 127, 128, 255, 256, 32_767, 32_768, 65_534, 65_535];
-const U32_EDGES = [0, 1, 65_535, 65_536, 2_147_483_647, 2_147_483_648, 4_294_967_294, 4_294_967_295];
+const U32_EDGES = [
+  0, 1, 65_535, 65_536, 2_147_483_647, 2_147_483_648, 4_294_967_294, 4_294_967_295,
+];
 /** Variable Byte Integer boundaries [MQTT-1.5.5]. */
 export const VARINT_EDGES = [1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 268_435_455];
 
@@ -214,7 +217,9 @@ export class PacketGenerator {
   }
 
   packetId(): number {
-    return this.rng.chance(0.2) ? this.rng.pick([1, 2, 255, 256, 65_535]) : this.rng.range(1, 65_535);
+    return this.rng.chance(0.2)
+      ? this.rng.pick([1, 2, 255, 256, 65_535])
+      : this.rng.range(1, 65_535);
   }
 
   qos(): QoS {
@@ -477,7 +482,11 @@ export class PacketGenerator {
         };
       case T.AUTH:
         if (version !== 5) throw new RangeError('AUTH exists only in MQTT 5');
-        return { type: T.AUTH, reasonCode: this.reason(T.AUTH), properties: this.properties(T.AUTH) };
+        return {
+          type: T.AUTH,
+          reasonCode: this.reason(T.AUTH),
+          properties: this.properties(T.AUTH),
+        };
     }
   }
 
@@ -514,7 +523,13 @@ export class PacketGenerator {
     const username = r.chance(0.5) ? this.text(16) : null;
     // A password without a user name only in MQTT 5 [MQTT-3.1.2-22].
     const password =
-      username !== null ? (r.chance(0.5) ? this.binary() : null) : version === 5 && r.chance(0.2) ? this.binary() : null;
+      username !== null
+        ? r.chance(0.5)
+          ? this.binary()
+          : null
+        : version === 5 && r.chance(0.2)
+          ? this.binary()
+          : null;
     return {
       type: T.CONNECT,
       protocolName: version === 3 ? 'MQIsdp' : 'MQTT',

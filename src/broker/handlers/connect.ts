@@ -195,7 +195,7 @@ export function acceptConnect(
       packet.protocolVersion,
     ),
   );
-  client.startKeepalive();
+  client.startTimers();
   broker.clientConnected(client, packet);
   // Resumed session: resend unacknowledged PUBLISH / PUBREL first, then the queue [MQTT-4.4.0-1].
   broker.delivery.resume(session);
