@@ -27,8 +27,10 @@ import {
 import { FUZZ_OPTIONS, PacketGenerator } from '../helpers/packet-gen.js';
 import { Prng, hex32, seedFromEnv } from '../helpers/prng.js';
 
-const SEED = seedFromEnv('FUZZ_SEED', 0xf022ed01);
-const INPUTS = Number(process.env.FUZZ_INPUTS ?? 300_000);
+const SEED = seedFromEnv('FUZZ_SEED', DEFAULT_SEED);
+const DEFAULT_SEED = 0xf022ed01;
+const DEFAULT_INPUTS = 300_000;
+const INPUTS = Number(process.env.FUZZ_INPUTS ?? DEFAULT_INPUTS);
 const ONLY = process.env.FUZZ_INPUT === undefined ? -1 : Number(process.env.FUZZ_INPUT);
 /** No single input may take longer than this to decode. */
 const MAX_INPUT_MS = 100;
@@ -655,8 +657,8 @@ test('[MQTT-2.1] [MQTT-1.5] [MQTT-2.2.2] FrameDecoder fuzz: random, mutated and 
   t.diagnostic(`errors by reason code ${JSON.stringify(totals.errors)}`);
   t.diagnostic(`${elapsed.toFixed(0)} ms in all, slowest input ${totals.maxInputMs.toFixed(2)} ms`);
   assert.deepStrictEqual(failures, []);
-  if (ONLY < 0) {
-    assert.ok(totals.packets > INPUTS / 4, 'a good share of the inputs decoded to packets');
+  if (ONLY < 0) assert.ok(totals.packets > INPUTS / 4, 'a good share of the inputs decoded to packets');
+  if (ONLY < 0 && SEED === DEFAULT_SEED && INPUTS === DEFAULT_INPUTS) {
     // The fuzz reaches the malformed, protocol error, version, topic alias and size paths.
     for (const code of ['0x81', '0x82', '0x84', '0x94', '0x95']) {
       assert.ok((totals.errors[code] ?? 0) > 0, `no error with reason code ${code}`);
