@@ -33,6 +33,13 @@ export const ClientState = {
 const COALESCE_LIMIT = 64 * 1024;
 
 /**
+ * After the broker ends a connection, how long the peer gets to read what is left and close
+ * its side before the socket is destroyed. A peer that never reads would otherwise keep the
+ * socket (and broker.stop(), which waits for every socket) open forever.
+ */
+const CLOSE_LINGER_MS = 1000;
+
+/**
  * One client connection: the frame decoder feeding the packet handlers, the batched write
  * path, keepalive, and the one place where a protocol failure becomes a CONNACK or
  * DISCONNECT reason code (3.1.1 clients just get the socket closed).
@@ -47,7 +54,10 @@ export class ClientConnection implements PacketSink, ClientInfo {
   username: string | null;
   session: Session | null;
   keepalive: number;
+  /** When the last complete Control Packet arrived (keep alive counts packets, not bytes). */
   lastActivity: number;
+  /** A packet arrived since lastActivity was last set (one Date.now() per chunk, not per packet). */
+  private packetSeen: boolean;
   readonly keepaliveTimer: Timer;
   /** Every retry_interval: 3.1.1 redelivery and the drain timeout of a congested socket. */
   readonly maintenanceTimer: Timer;
@@ -74,6 +84,7 @@ export class ClientConnection implements PacketSink, ClientInfo {
   private outBytes: number;
   flushQueued: boolean;
   congestedSince: number;
+  private lingerTimer: ReturnType<typeof setTimeout> | null;
 
   constructor(broker: Broker, conn: Connection) {
     this.broker = broker;
@@ -86,6 +97,7 @@ export class ClientConnection implements PacketSink, ClientInfo {
     this.session = null;
     this.keepalive = 0;
     this.lastActivity = Date.now();
+    this.packetSeen = false;
     this.keepaliveTimer = new Timer(() => {
       this.checkKeepalive();
     });
@@ -108,6 +120,7 @@ export class ClientConnection implements PacketSink, ClientInfo {
     this.outBytes = 0;
     this.flushQueued = false;
     this.congestedSince = 0;
+    this.lingerTimer = null;
     conn.setHandlers({
       onData: (chunk) => {
         this.onData(chunk);
@@ -142,10 +155,15 @@ export class ClientConnection implements PacketSink, ClientInfo {
   // ---------------------------------------------------------------- input
 
   private onData(chunk: Buffer): void {
-    this.lastActivity = Date.now();
     this.broker.metrics.bytesReceived += chunk.length;
     try {
       this.decoder.push(chunk);
+      // Keep alive is reset by a whole Control Packet, not by bytes: a client dribbling a
+      // packet that never completes is still timed out [MQTT-3.1.2-22].
+      if (this.packetSeen) {
+        this.packetSeen = false;
+        this.lastActivity = Date.now();
+      }
     } catch (error) {
       // A bug in a handler, not bad input: close this client only, keep the broker up.
       this.broker.log.error({ err: error, clientId: this.clientId }, 'internal error handling a packet');
@@ -155,6 +173,7 @@ export class ClientConnection implements PacketSink, ClientInfo {
 
   onPacket(packet: Packet): void {
     if (this.closing) return;
+    this.packetSeen = true;
     dispatchPacket(this, packet);
   }
 
@@ -194,7 +213,10 @@ export class ClientConnection implements PacketSink, ClientInfo {
     if (this.closing) return;
     if (this.protocolVersion === 5) {
       const properties: Properties | null = this.problemInfo(reason);
-      this.sendNow(encodeConnack({ type: PacketType.CONNACK, sessionPresent: false, reasonCode, properties }, 5));
+      let bytes = encodeConnack({ type: PacketType.CONNACK, sessionPresent: false, reasonCode, properties }, 5);
+      // No Reason String beyond the client's Maximum Packet Size [MQTT-3.2.2-19].
+      if (bytes.length > this.maxPacketSizeOut) bytes = encodeConnack({ type: PacketType.CONNACK, sessionPresent: false, reasonCode, properties: null }, 5);
+      this.sendNow(bytes);
     } else {
       const code = v4ConnackCode(reasonCode);
       if (code !== 0) {
@@ -209,7 +231,10 @@ export class ClientConnection implements PacketSink, ClientInfo {
     if (this.closing) return;
     if (this.protocolVersion === 5) {
       const properties = reason === '' ? null : this.problemInfo(reason);
-      this.sendNow(encodeDisconnect({ type: PacketType.DISCONNECT, reasonCode, properties }, 5));
+      let bytes = encodeDisconnect({ type: PacketType.DISCONNECT, reasonCode, properties }, 5);
+      // The Reason String is left out when it would exceed the client's Maximum Packet Size [MQTT-3.14.2-3].
+      if (bytes.length > this.maxPacketSizeOut) bytes = encodeDisconnect({ type: PacketType.DISCONNECT, reasonCode, properties: null }, 5);
+      this.sendNow(bytes);
     }
     this.close(reasonCode);
   }
@@ -229,6 +254,10 @@ export class ClientConnection implements PacketSink, ClientInfo {
     this.decoder.destroy();
     this.flush();
     this.conn.end();
+    this.lingerTimer = setTimeout(() => {
+      this.conn.destroy();
+    }, CLOSE_LINGER_MS);
+    this.lingerTimer.unref();
     this.broker.connectionLost(this, reasonCode);
   }
 
@@ -239,6 +268,8 @@ export class ClientConnection implements PacketSink, ClientInfo {
       this.broker.connectionLost(this, ReasonCode.UNSPECIFIED_ERROR);
     }
     this.stopTimers();
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
     this.state = ClientState.CLOSED;
   }
 
@@ -287,6 +318,11 @@ export class ClientConnection implements PacketSink, ClientInfo {
       this.broker.log.debug({ remote: this.remoteAddress }, 'connect timeout');
       this.close(ReasonCode.MAXIMUM_CONNECT_TIME);
       return;
+    }
+    if (this.packetSeen) {
+      // Packets decoded outside onData (after a paused decoder resumed) count as activity.
+      this.packetSeen = false;
+      this.lastActivity = Date.now();
     }
     const idle = Date.now() - this.lastActivity;
     const limit = this.keepaliveLimitMs();

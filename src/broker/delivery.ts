@@ -82,8 +82,10 @@ export class Delivery {
       out.sentAt = now;
       if (out.state === OutState.RELEASED) {
         client.send(encodePubAckLike({ type: PacketType.PUBREL, packetId: out.packetId, reasonCode: 0, properties: null }, client.protocolVersion));
-      } else {
-        this.writePublish(client, out.message, out.qos, out.retain, out.subscriptionIds, out.packetId, true);
+      } else if (!this.writePublish(client, out.message, out.qos, out.retain, out.subscriptionIds, out.packetId, true)) {
+        // Too large for this connection's Maximum Packet Size: done as if sent [MQTT-3.1.2-25],
+        // so it does not hold a window slot and a packet id forever.
+        session.inflight.delete(out.packetId);
       }
     }
   }
@@ -135,7 +137,8 @@ export class Delivery {
     dup: boolean,
   ): boolean {
     const now = Date.now();
-    if (message.isExpired(now)) {
+    // Expiry stops a first delivery only; once sent, a PUBLISH is resent as it is [MQTT-4.3.3-7].
+    if (!dup && message.isExpired(now)) {
       this.broker.metrics.messagesExpired++;
       return false;
     }
@@ -144,7 +147,17 @@ export class Delivery {
       dup || (v5 && (subscriptionIds !== null || message.expiresAt !== 0 || client.outboundAliases !== null));
     let header: Buffer;
     if (perDelivery) {
-      header = encodePublishHeader(this.packet(client, message, qos, retain, subscriptionIds, packetId, dup, now), client.protocolVersion);
+      const aliased = v5 && client.outboundAliases !== null;
+      header = encodePublishHeader(this.packet(client, message, qos, retain, subscriptionIds, packetId, dup, now, !aliased), client.protocolVersion);
+      if (aliased) {
+        // Size first, alias second: a PUBLISH dropped for size must not leave an alias
+        // mapping the client never saw (same size either way: the alias is 2 bytes).
+        if (header.length + message.payload.length > client.maxPacketSizeOut) {
+          this.broker.metrics.messagesDropped++;
+          return false;
+        }
+        header = encodePublishHeader(this.packet(client, message, qos, retain, subscriptionIds, packetId, dup, now, true), client.protocolVersion);
+      }
     } else {
       const slot = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
       const cache = message.headerCache ?? (message.headerCache = new Array<Buffer | undefined>(12));
@@ -188,6 +201,7 @@ export class Delivery {
     packetId: number,
     dup: boolean,
     now: number,
+    assignAlias = true,
   ): PublishPacket {
     let topic = message.topic;
     let properties: Properties | null = message.properties;
@@ -205,7 +219,10 @@ export class Delivery {
         changed = true;
       }
       if (client.outboundAliases !== null) {
-        const alias = client.outboundAliases.assign(topic);
+        const aliases = client.outboundAliases;
+        // Without assignAlias: the same wire size, but no mapping is made (see writePublish).
+        const known = assignAlias ? 0 : aliases.peek(topic);
+        const alias = assignAlias ? aliases.assign(topic) : { alias: known === 0 ? aliases.max : known, sendTopic: known === 0 };
         if (alias.alias !== 0) {
           extra.topicAlias = alias.alias;
           if (!alias.sendTopic) topic = '';

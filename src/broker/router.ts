@@ -61,8 +61,7 @@ export class Router {
     this.current = message;
     const matched = this.matched;
     const groups = this.groups;
-    this.trie.match(message.topic, visitSubscription, this);
-    this.trie.matchShared(message.topic, visitGroup, this);
+    this.trie.matchAll(message.topic, visitSubscription, visitGroup, this);
     this.current = null;
     let copies = 0;
     for (const session of matched) {
@@ -104,13 +103,17 @@ export class Router {
   }
 
   /**
-   * A member left a shared group: its queued and in-flight QoS>0 messages of that group go
-   * to another member [MQTT-4.8.2-?], so a departing subscriber loses nothing.
+   * A member left a shared group: its queued messages and in-flight QoS 1 messages of that
+   * group go to another member [MQTT-4.8.2], so a departing subscriber loses nothing.
    */
   private handOver(session: Session, groupName: string, filter: string): void {
     const group = this.trie.getGroup(filter, groupName);
     const moved = [];
-    for (const out of session.inflight.values()) if (out.group !== null && out.group.name === groupName && out.group.filter === filter) moved.push(out);
+    // A started QoS 2 delivery stays with its member: completed if it only unsubscribed
+    // [MQTT-3.10.4-3], never sent to another member if its session ends [MQTT-4.8.2-5].
+    for (const out of session.inflight.values()) {
+      if (out.qos === 1 && out.group !== null && out.group.name === groupName && out.group.filter === filter) moved.push(out);
+    }
     for (const out of moved) session.inflight.delete(out.packetId);
     const keep = [];
     while (session.queue.length > 0) {

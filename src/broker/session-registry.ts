@@ -38,14 +38,16 @@ export class SessionRegistry {
     let session = this.byId.get(id);
     let present = false;
     if (session !== undefined) {
-      // A new connection inside the Will Delay Interval cancels the will [MQTT-3.1.3-9].
-      this.broker.timers.cancel(session.willTimer);
-      session.delayedWill = null;
       this.broker.timers.cancel(session.expiryTimer);
       if (clean) {
+        // Clean Start ends the old session, which publishes a will still waiting out its
+        // delay [MQTT-3.1.2-4, 3.1.3-9: "the delay has passed or the Session ends"].
         this.broker.endSession(session);
         session = undefined;
       } else {
+        // A new connection to the session inside the Will Delay Interval cancels the will [MQTT-3.1.3-9].
+        this.broker.timers.cancel(session.willTimer);
+        session.delayedWill = null;
         present = true;
       }
     }

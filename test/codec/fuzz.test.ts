@@ -4,10 +4,11 @@
 //       random mutations: bit flips, byte changes, insertions, deletions, truncation,
 //       Remaining Length and Property Length tampering,
 //   (c) several valid packets back to back, mutated half of the time,
-// each fed in random chunk sizes. The decoder must never throw, report at most one
-// MalformedPacketError with a known reason code and a spec clause, emit only well-formed
-// packets whose bytes come from the input and that survive encodePacket -> decode unchanged,
-// decode unmutated input exactly, and finish every input quickly.
+// each fed in random chunk sizes, sometimes with pause()/resume() between packets. The
+// decoder must never throw, report at most one MalformedPacketError with a known reason
+// code and a spec clause, emit only well-formed packets whose bytes come from the input and
+// that survive encodePacket -> decode unchanged, decode unmutated input exactly, and finish
+// every input quickly.
 //
 // Reproduce a failure with FUZZ_SEED=<seed> (and FUZZ_INPUT=<index> for just that input);
 // FUZZ_INPUTS=<n> changes the number of inputs.
@@ -27,8 +28,8 @@ import {
 import { FUZZ_OPTIONS, PacketGenerator } from '../helpers/packet-gen.js';
 import { Prng, hex32, seedFromEnv } from '../helpers/prng.js';
 
-const SEED = seedFromEnv('FUZZ_SEED', DEFAULT_SEED);
 const DEFAULT_SEED = 0xf022ed01;
+const SEED = seedFromEnv('FUZZ_SEED', DEFAULT_SEED);
 const DEFAULT_INPUTS = 300_000;
 const INPUTS = Number(process.env.FUZZ_INPUTS ?? DEFAULT_INPUTS);
 const ONLY = process.env.FUZZ_INPUT === undefined ? -1 : Number(process.env.FUZZ_INPUT);
@@ -465,25 +466,37 @@ interface Run {
   readonly ms: number;
 }
 
-/** Feeds one input to a fresh decoder, chunk by chunk, timing the pushes. */
+/**
+ * Feeds one input to a fresh decoder, chunk by chunk, timing the pushes. With `pauseSeed`
+ * the sink also pauses the decoder after some packets (as the broker does around an async
+ * auth hook) and the feeder resumes it after each chunk, which must not change the output.
+ */
 function feed(
   pieces: readonly Buffer[],
   state: 0 | ProtocolVersion,
   maxPacketSize: number | undefined,
+  pauseSeed: number | null,
 ): Run {
   const problems: string[] = [];
   const emitted: Emitted[] = [];
   const errors: unknown[] = [];
+  const pauses = pauseSeed === null ? null : new Prng(pauseSeed);
+  let paused = false;
   const options =
     maxPacketSize === undefined ? { version: state } : { version: state, maxPacketSize };
   const decoder: FrameDecoder = new FrameDecoder(
     {
       onPacket(packet) {
         if (errors.length > 0) problems.push('onPacket after onError');
+        if (paused) problems.push('onPacket while paused');
         const version =
           packet.type === PacketType.CONNECT ? packet.protocolVersion : decoder.version;
         if (version === 0) problems.push(`${packet.type} decoded before CONNECT`);
         else emitted.push({ packet, version });
+        if (pauses?.chance(0.5) === true) {
+          paused = true;
+          decoder.pause();
+        }
       },
       onError(error) {
         errors.push(error);
@@ -491,16 +504,23 @@ function feed(
     },
     options,
   );
-  const started = performance.now();
-  for (const piece of pieces) {
-    try {
-      decoder.push(piece);
-    } catch (error) {
-      problems.push(
-        `push threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-      break;
+  const resume = (): void => {
+    while (paused) {
+      paused = false;
+      decoder.resume();
     }
+  };
+  const started = performance.now();
+  try {
+    for (const piece of pieces) {
+      decoder.push(piece);
+      if (pauses?.chance(0.7) === true) resume();
+    }
+    resume();
+  } catch (error) {
+    problems.push(
+      `push threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
   }
   return { problems, emitted, errors, decoder, ms: performance.now() - started };
 }
@@ -547,13 +567,14 @@ function runInput(i: number, totals: Totals): string | null {
   totals.bytes += input.length;
 
   const pieces = chunks(input, rng, category === 'random' && rng.chance(0.5));
-  const run = feed(pieces, state, maxPacketSize);
+  const pauseSeed = rng.chance(0.2) ? rng.u32() : null;
+  const run = feed(pieces, state, maxPacketSize, pauseSeed);
   const { problems, emitted, errors, decoder } = run;
   let ms = run.ms;
   // A slow input is timed again on fresh decoders: a real blow-up is slow every time, a
   // descheduled process or a GC pause (this machine is shared) is not.
   for (let retry = 0; retry < 2 && ms > MAX_INPUT_MS; retry++) {
-    ms = Math.min(ms, feed(pieces, state, maxPacketSize).ms);
+    ms = Math.min(ms, feed(pieces, state, maxPacketSize, pauseSeed).ms);
   }
   if (ms > totals.maxInputMs) totals.maxInputMs = ms;
   if (ms > MAX_INPUT_MS) problems.push(`decoding took ${ms.toFixed(1)} ms, three times`);
@@ -618,6 +639,7 @@ function runInput(i: number, totals: Totals): string | null {
   if (problems.length === 0) return null;
   return (
     `input #${i} (${category}, decoder state ${state}, maxPacketSize ${String(maxPacketSize)}, ` +
+    `${pauseSeed === null ? 'no pauses' : 'pauses'}, ` +
     `${pieces.length} chunks; reproduce with FUZZ_SEED=${hex32(SEED)} FUZZ_INPUT=${i}):\n  ` +
     problems.slice(0, 5).join('\n  ') +
     `\n  input ${input.length} bytes: ${input.subarray(0, 256).toString('hex')}`
@@ -657,7 +679,8 @@ test('[MQTT-2.1] [MQTT-1.5] [MQTT-2.2.2] FrameDecoder fuzz: random, mutated and 
   t.diagnostic(`errors by reason code ${JSON.stringify(totals.errors)}`);
   t.diagnostic(`${elapsed.toFixed(0)} ms in all, slowest input ${totals.maxInputMs.toFixed(2)} ms`);
   assert.deepStrictEqual(failures, []);
-  if (ONLY < 0) assert.ok(totals.packets > INPUTS / 4, 'a good share of the inputs decoded to packets');
+  if (ONLY < 0)
+    assert.ok(totals.packets > INPUTS / 4, 'a good share of the inputs decoded to packets');
   if (ONLY < 0 && SEED === DEFAULT_SEED && INPUTS === DEFAULT_INPUTS) {
     // The fuzz reaches the malformed, protocol error, version, topic alias and size paths.
     for (const code of ['0x81', '0x82', '0x84', '0x94', '0x95']) {

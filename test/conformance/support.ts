@@ -28,7 +28,11 @@ export function uniqueId(prefix = 'c'): string {
 }
 
 /** Opens a raw client, connects it and checks the CONNACK accepted it. */
-export async function connected(port: number, version: ProtocolVersion = 5, fields: ConnectFields = {}): Promise<RawClient> {
+export async function connected(
+  port: number,
+  version: ProtocolVersion = 5,
+  fields: ConnectFields = {},
+): Promise<RawClient> {
   const client = await RawClient.open(port, version);
   const connack = await client.connect({ clientId: uniqueId(), ...fields });
   assert.equal(connack.reasonCode, 0, 'CONNACK accepts the connection');
@@ -73,7 +77,12 @@ export function subscribe(
 }
 
 /** Subscribes and checks the SUBACK grants what was asked. */
-export async function subscribed(client: RawClient, filter: string, qos: QoS = 0, packetId = 1): Promise<void> {
+export async function subscribed(
+  client: RawClient,
+  filter: string,
+  qos: QoS = 0,
+  packetId = 1,
+): Promise<void> {
   client.send(subscribe(packetId, [{ topicFilter: filter, qos }]));
   const suback = await client.next(PacketType.SUBACK);
   assert.equal(suback.packetId, packetId);
@@ -81,11 +90,14 @@ export async function subscribed(client: RawClient, filter: string, qos: QoS = 0
 }
 
 export function ack(type: 4 | 5 | 6 | 7, packetId: number, reasonCode = 0): Packet {
-  return { type, packetId, reasonCode, properties: null } as Packet;
+  return { type, packetId, reasonCode, properties: null };
 }
 
 /** v5: the broker sends DISCONNECT with `reasonCode` and then closes the connection. */
-export async function expectDisconnect(client: RawClient, reasonCode: number): Promise<DisconnectPacket> {
+export async function expectDisconnect(
+  client: RawClient,
+  reasonCode: number,
+): Promise<DisconnectPacket> {
   const disconnect = await client.next(PacketType.DISCONNECT);
   assert.equal(
     disconnect.reasonCode,
@@ -111,7 +123,9 @@ export async function expectConnackRefusal(client: RawClient, reasonCode: number
 /** The broker closes the socket and sends nothing (no CONNACK, no DISCONNECT) before it. */
 export async function expectSilentClose(client: RawClient, timeoutMs = 3000): Promise<void> {
   await client.waitClosed(timeoutMs);
-  const answered = client.packets.filter((p) => p.type === PacketType.CONNACK || p.type === PacketType.DISCONNECT);
+  const answered = client.packets.filter(
+    (p) => p.type === PacketType.CONNACK || p.type === PacketType.DISCONNECT,
+  );
   assert.deepEqual(answered, [], 'nothing is sent before the close');
   assert.equal(client.decodeError, null, 'what the broker sent decodes');
 }
@@ -164,8 +178,16 @@ export class GoodClient {
 }
 
 /** Waits until the broker holds exactly `n` client connections (no leak). */
-export async function expectClientCount(broker: Broker, n: number, what = 'client connections'): Promise<void> {
-  await waitFor(() => broker.clients.size === n, `${what}: ${n} (have ${broker.clients.size})`, 3000);
+export async function expectClientCount(
+  broker: Broker,
+  n: number,
+  what = 'client connections',
+): Promise<void> {
+  await waitFor(
+    () => broker.clients.size === n,
+    `${what}: ${n} (have ${broker.clients.size})`,
+    3000,
+  );
 }
 
 /** Writes `bytes` one at a time, `gapMs` apart, stopping early if the socket closes. */
@@ -180,4 +202,5 @@ export async function dribble(client: RawClient, bytes: Buffer, gapMs: number): 
   return sent;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));

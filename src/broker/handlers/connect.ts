@@ -24,6 +24,8 @@ export function handleConnect(client: ClientConnection, packet: ConnectPacket): 
   client.state = ClientState.AUTHENTICATING;
   const props = packet.properties;
   if (v5) client.requestProblemInformation = props?.requestProblemInformation !== 0;
+  // Known from here on, so that even a refusing CONNACK respects it [MQTT-3.2.2-19].
+  if (v5 && props?.maximumPacketSize !== undefined) client.maxPacketSizeOut = props.maximumPacketSize;
 
   // Client identifier [MQTT-3.1.3]. An empty id is assigned one, except that 3.1.1 requires
   // clean session for it [MQTT-3.1.3-8] and 3.1 requires 1..23 characters.
@@ -128,7 +130,9 @@ export function acceptConnect(
 
   // Keep alive, capped by the broker: v5 is told through Server Keep Alive [MQTT-3.2.2-21].
   let serverKeepAlive = -1;
-  if (options.maxKeepalive > 0 && (packet.keepalive === 0 || packet.keepalive > options.maxKeepalive)) {
+  // A request for no keep alive (0) is overridden only when a cap below the maximum is set.
+  const capped = options.maxKeepalive > 0 && options.maxKeepalive < 65_535;
+  if (capped && (packet.keepalive === 0 || packet.keepalive > options.maxKeepalive)) {
     if (v5) {
       serverKeepAlive = options.maxKeepalive;
       client.keepalive = options.maxKeepalive;
@@ -178,7 +182,9 @@ export function acceptConnect(
     connack.receiveMaximum = options.receiveMaximum;
     if (options.maxQos < 2) connack.maximumQoS = options.maxQos;
     connack.retainAvailable = options.retainAvailable ? 1 : 0;
-    connack.maximumPacketSize = options.maxPacketSize;
+    // Absent means "the protocol's limit" (3.2.2.3.6). Sending the protocol maximum
+    // (268,435,460) instead breaks clients that cap the value at 268,435,455 (paho 1.6).
+    if (options.maxPacketSize < 268_435_460) connack.maximumPacketSize = options.maxPacketSize;
     if (options.maxTopicAlias > 0) connack.topicAliasMaximum = options.maxTopicAlias;
     connack.wildcardSubscriptionAvailable = options.wildcardSubscriptionAvailable ? 1 : 0;
     connack.subscriptionIdentifierAvailable = options.subscriptionIdentifierAvailable ? 1 : 0;

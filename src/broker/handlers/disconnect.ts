@@ -2,8 +2,8 @@ import { ReasonCode, type DisconnectPacket } from '../../codec/index.js';
 import type { ClientConnection } from '../client-connection.js';
 
 /**
- * DISCONNECT from the client [MQTT-3.14.4]: reason 0x04 keeps the will, any other normal
- * DISCONNECT discards it [MQTT-3.14.4-3]. v5 may update the session expiry, but not from
+ * DISCONNECT from the client [MQTT-3.14.4]: reason 0x00 discards the will [MQTT-3.14.4-3],
+ * 0x04 and error codes keep it. v5 may update the session expiry, but not from
  * 0 to non-zero [MQTT-3.14.2-2].
  */
 export function handleDisconnect(client: ClientConnection, packet: DisconnectPacket): void {
@@ -15,6 +15,7 @@ export function handleDisconnect(client: ClientConnection, packet: DisconnectPac
     }
     if (client.session !== null) client.session.expiryInterval = Math.min(expiry, client.broker.options.maxSessionExpiry);
   }
-  if (packet.reasonCode !== ReasonCode.DISCONNECT_WITH_WILL_MESSAGE) client.will = null;
+  // Only Normal disconnection (0x00) deletes the will; 0x04 and error codes keep it [MQTT-3.1.2-8].
+  if (packet.reasonCode === ReasonCode.NORMAL_DISCONNECTION) client.will = null;
   client.close(packet.reasonCode);
 }

@@ -22,6 +22,11 @@ export function handlePublish(client: ClientConnection, packet: PublishPacket): 
   let topic = packet.topic;
   const props = packet.properties;
 
+  // A client never sends a Subscription Identifier [MQTT-3.3.4-6].
+  if (props !== null && props.subscriptionIdentifiers !== undefined) {
+    client.fail(ReasonCode.PROTOCOL_ERROR, 'subscription identifier in a PUBLISH from a client [MQTT-3.3.4-6]');
+    return;
+  }
   // Topic Alias [MQTT-3.3.2-7..12]: 0 or above our maximum is 0x94, unknown is 0x82.
   if (props !== null && props.topicAlias !== undefined) {
     if (client.inboundAliases === null) {
@@ -34,10 +39,19 @@ export function handlePublish(client: ClientConnection, packet: PublishPacket): 
       return;
     }
     topic = resolved;
+  } else if (topic.length === 0 && client.protocolVersion === 5) {
+    // v5: a zero-length Topic Name without a Topic Alias is a Protocol Error (§3.3.2.3.4).
+    client.fail(ReasonCode.PROTOCOL_ERROR, 'empty topic name without a topic alias');
+    return;
   }
   const invalid = validateTopicName(topic);
   if (invalid !== null) {
     client.fail(ReasonCode.TOPIC_NAME_INVALID, invalid.message); // [MQTT-3.3.2-2]
+    return;
+  }
+  // A Response Topic is a Topic Name: no wildcards [MQTT-3.3.2-14].
+  if (props?.responseTopic !== undefined && validateTopicName(props.responseTopic) !== null) {
+    client.fail(ReasonCode.PROTOCOL_ERROR, 'invalid response topic [MQTT-3.3.2-14]');
     return;
   }
   if (packet.qos > options.maxQos) {
