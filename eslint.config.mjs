@@ -14,7 +14,20 @@ function layer(files, patterns) {
   return { files, rules: { 'no-restricted-imports': ['error', { patterns }] } };
 }
 
-const LAYERS = ['codec', 'topic', 'transport', 'broker', 'persistence', 'hooks', 'client', 'plugins', 'config', 'cli', 'server', 'index'];
+const LAYERS = [
+  'codec',
+  'topic',
+  'transport',
+  'broker',
+  'persistence',
+  'hooks',
+  'client',
+  'plugins',
+  'config',
+  'cli',
+  'server',
+  'index',
+];
 
 /** Relative imports that climb into a layer not in `allowed` (the layer's own files stay fine). */
 const outsideOf = (self, ...allowed) => {
@@ -36,7 +49,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      '@typescript-eslint/no-unnecessary-condition': ['error', { allowConstantLoopConditions: true }],
+      '@typescript-eslint/no-unnecessary-condition': [
+        'error',
+        { allowConstantLoopConditions: true },
+      ],
       'no-restricted-syntax': [
         'error',
         { selector: 'TSEnumDeclaration', message: 'use an `as const` object (erasableSyntaxOnly)' },
@@ -46,6 +62,10 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly' },
+    },
   },
   layer(['src/codec/**'], [nodeBuiltinsExceptBuffer, outsideOf('codec')]),
   layer(['src/topic/**'], [nodeBuiltinsExceptBuffer, outsideOf('topic', 'codec')]),
@@ -53,10 +73,16 @@ export default tseslint.config(
   layer(['src/hooks/**'], [outsideOf('hooks', 'codec')]),
   layer(['src/persistence/**'], [outsideOf('persistence', 'codec')]),
   // The broker sees only the transport's types; implementations are wired in src/server.ts.
-  layer(['src/broker/**'], [
-    outsideOf('broker', 'codec', 'topic', 'transport', 'persistence', 'hooks'),
-    { regex: '^(\\.\\./)+transport/(?!types\\.js$)', message: 'the broker may import transport types only' },
-  ]),
+  layer(
+    ['src/broker/**'],
+    [
+      outsideOf('broker', 'codec', 'topic', 'transport', 'persistence', 'hooks'),
+      {
+        regex: '^(\\.\\./)+transport/(?!types\\.js$)',
+        message: 'the broker may import transport types only',
+      },
+    ],
+  ),
   layer(['src/client/**'], [outsideOf('client', 'codec', 'topic', 'transport', 'persistence')]),
   // Tests of the pure layers may use the test runner and other node built-ins.
   layer(['src/codec/**/*.test.ts'], [outsideOf('codec')]),
@@ -75,7 +101,14 @@ export default tseslint.config(
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] },
+          ],
+        },
+      ],
     },
   },
 );

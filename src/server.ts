@@ -11,7 +11,10 @@ function createListener(spec: ListenerSpec, broker: Broker): Listener {
 }
 
 /** A broker with its configured listeners (not started). */
-export function createBroker(options: Partial<BrokerOptions> = {}, deps: Omit<BrokerDeps, 'listeners'> = {}): Broker {
+export function createBroker(
+  options: Partial<BrokerOptions> = {},
+  deps: Omit<BrokerDeps, 'listeners'> = {},
+): Broker {
   return new Broker(options, {
     ...deps,
     listeners: (broker) => broker.options.listeners.map((spec) => createListener(spec, broker)),

@@ -39,7 +39,8 @@ const ROTATING = 1024;
 
 function fixedSubs(): Sub[] {
   const subs: Sub[] = [];
-  for (let i = 0; i < 3; i++) subs.push({ filter: '+/+/telemetry', key: `monitor${i}`, group: null });
+  for (let i = 0; i < 3; i++)
+    subs.push({ filter: '+/+/telemetry', key: `monitor${i}`, group: null });
   subs.push({ filter: 'device/#', key: 'archiver', group: null });
   subs.push({ filter: '#', key: 'debug', group: null });
   for (let i = 0; i < 200; i++) {
@@ -104,7 +105,10 @@ function matchBody(trie: SubscriptionTrie<string, number>, topics: string[]) {
 }
 
 /** Builds the trie; with gc exposed, also the heap it retains (filter strings included). */
-function buildMeasured(size: number): { trie: SubscriptionTrie<string, number>; heap: number | null } {
+function buildMeasured(size: number): {
+  trie: SubscriptionTrie<string, number>;
+  heap: number | null;
+} {
   const gc = globalThis.gc;
   if (gc === undefined) return { trie: build(size), heap: null };
   gc();

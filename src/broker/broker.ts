@@ -97,7 +97,8 @@ export class Broker {
     this.stopping = true;
     const closing = this.listeners.map((l) => l.close());
     for (const client of [...this.clients]) {
-      if (client.state === ClientState.CONNECTED) client.disconnect(ReasonCode.SERVER_SHUTTING_DOWN);
+      if (client.state === ClientState.CONNECTED)
+        client.disconnect(ReasonCode.SERVER_SHUTTING_DOWN);
       else client.close(ReasonCode.SERVER_SHUTTING_DOWN);
     }
     this.sys.stop();
@@ -132,7 +133,8 @@ export class Broker {
   publish(message: Message, from: ClientConnection | null): number {
     this.metrics.messagesReceived++;
     if (message.retain) this.retained.set(message);
-    if (this.hooks.get('messagePublished') !== null) this.hooks.notify('messagePublished', message, from);
+    if (this.hooks.get('messagePublished') !== null)
+      this.hooks.notify('messagePublished', message, from);
     return this.router.route(message);
   }
 
@@ -146,7 +148,10 @@ export class Broker {
   }
 
   clientConnected(client: ClientConnection, packet: ConnectPacket): void {
-    this.log.debug({ clientId: client.clientId, version: client.protocolVersion, remote: client.remoteAddress }, 'client connected');
+    this.log.debug(
+      { clientId: client.clientId, version: client.protocolVersion, remote: client.remoteAddress },
+      'client connected',
+    );
     this.hooks.notify('clientConnected', client);
     this.sys.connected(client, packet);
   }
@@ -171,7 +176,15 @@ export class Broker {
     client.will = null;
     if (will !== null) {
       const expiresAt = client.willExpiry > 0 ? Date.now() + client.willExpiry * 1000 : 0;
-      const message = new Message(will.topic, will.payload, will.qos, will.retain, will.properties, expiresAt, will.origin);
+      const message = new Message(
+        will.topic,
+        will.payload,
+        will.qos,
+        will.retain,
+        will.properties,
+        expiresAt,
+        will.origin,
+      );
       if (client.willDelay > 0 && session.expiryInterval > 0) {
         // Sent after the delay or when the session ends, whichever comes first [MQTT-3.1.3-9].
         session.delayedWill = message;
@@ -181,7 +194,8 @@ export class Broker {
       }
     }
     if (session.expiryInterval === 0) this.endSession(session);
-    else if (session.expiryInterval !== NEVER_EXPIRES) this.timers.schedule(session.expiryTimer, session.expiryInterval * 1000);
+    else if (session.expiryInterval !== NEVER_EXPIRES)
+      this.timers.schedule(session.expiryTimer, session.expiryInterval * 1000);
   }
 
   publishDelayedWill(session: Session): void {

@@ -166,7 +166,10 @@ export class ClientConnection implements PacketSink, ClientInfo {
       }
     } catch (error) {
       // A bug in a handler, not bad input: close this client only, keep the broker up.
-      this.broker.log.error({ err: error, clientId: this.clientId }, 'internal error handling a packet');
+      this.broker.log.error(
+        { err: error, clientId: this.clientId },
+        'internal error handling a packet',
+      );
       this.fail(ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR, 'internal error');
     }
   }
@@ -179,7 +182,12 @@ export class ClientConnection implements PacketSink, ClientInfo {
 
   onError(error: MalformedPacketError): void {
     this.broker.log.debug(
-      { clientId: this.clientId, remote: this.remoteAddress, reasonCode: error.reasonCode, spec: error.specRef },
+      {
+        clientId: this.clientId,
+        remote: this.remoteAddress,
+        reasonCode: error.reasonCode,
+        spec: error.specRef,
+      },
       `protocol error: ${error.message}`,
     );
     if (this.state === ClientState.CONNECTING && error.protocolLevel !== 0) {
@@ -213,14 +221,26 @@ export class ClientConnection implements PacketSink, ClientInfo {
     if (this.closing) return;
     if (this.protocolVersion === 5) {
       const properties: Properties | null = this.problemInfo(reason);
-      let bytes = encodeConnack({ type: PacketType.CONNACK, sessionPresent: false, reasonCode, properties }, 5);
+      let bytes = encodeConnack(
+        { type: PacketType.CONNACK, sessionPresent: false, reasonCode, properties },
+        5,
+      );
       // No Reason String beyond the client's Maximum Packet Size [MQTT-3.2.2-19].
-      if (bytes.length > this.maxPacketSizeOut) bytes = encodeConnack({ type: PacketType.CONNACK, sessionPresent: false, reasonCode, properties: null }, 5);
+      if (bytes.length > this.maxPacketSizeOut)
+        bytes = encodeConnack(
+          { type: PacketType.CONNACK, sessionPresent: false, reasonCode, properties: null },
+          5,
+        );
       this.sendNow(bytes);
     } else {
       const code = v4ConnackCode(reasonCode);
       if (code !== 0) {
-        this.sendNow(encodeConnack({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: code, properties: null }, 4));
+        this.sendNow(
+          encodeConnack(
+            { type: PacketType.CONNACK, sessionPresent: false, reasonCode: code, properties: null },
+            4,
+          ),
+        );
       }
     }
     this.close(reasonCode);
@@ -233,7 +253,8 @@ export class ClientConnection implements PacketSink, ClientInfo {
       const properties = reason === '' ? null : this.problemInfo(reason);
       let bytes = encodeDisconnect({ type: PacketType.DISCONNECT, reasonCode, properties }, 5);
       // The Reason String is left out when it would exceed the client's Maximum Packet Size [MQTT-3.14.2-3].
-      if (bytes.length > this.maxPacketSizeOut) bytes = encodeDisconnect({ type: PacketType.DISCONNECT, reasonCode, properties: null }, 5);
+      if (bytes.length > this.maxPacketSizeOut)
+        bytes = encodeDisconnect({ type: PacketType.DISCONNECT, reasonCode, properties: null }, 5);
       this.sendNow(bytes);
     }
     this.close(reasonCode);

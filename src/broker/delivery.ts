@@ -50,7 +50,12 @@ export class Delivery {
     }
     message.own();
     const out = new Outbound(message, qos, retain, subscriptionIds, group);
-    if (online && session.queue.length === 0 && session.inflight.size < client.sendWindow && !client.congested) {
+    if (
+      online &&
+      session.queue.length === 0 &&
+      session.inflight.size < client.sendWindow &&
+      !client.congested
+    ) {
       this.send(client, session, out);
     } else {
       session.queue.push(out);
@@ -61,7 +66,11 @@ export class Delivery {
   pump(session: Session): void {
     const client = session.client;
     if (client === null || !client.connected) return;
-    while (session.queue.length > 0 && session.inflight.size < client.sendWindow && !client.congested) {
+    while (
+      session.queue.length > 0 &&
+      session.inflight.size < client.sendWindow &&
+      !client.congested
+    ) {
       this.send(client, session, session.queue.shift() as Outbound);
     }
   }
@@ -81,8 +90,23 @@ export class Delivery {
       if (out.sentAt > olderThan) continue;
       out.sentAt = now;
       if (out.state === OutState.RELEASED) {
-        client.send(encodePubAckLike({ type: PacketType.PUBREL, packetId: out.packetId, reasonCode: 0, properties: null }, client.protocolVersion));
-      } else if (!this.writePublish(client, out.message, out.qos, out.retain, out.subscriptionIds, out.packetId, true)) {
+        client.send(
+          encodePubAckLike(
+            { type: PacketType.PUBREL, packetId: out.packetId, reasonCode: 0, properties: null },
+            client.protocolVersion,
+          ),
+        );
+      } else if (
+        !this.writePublish(
+          client,
+          out.message,
+          out.qos,
+          out.retain,
+          out.subscriptionIds,
+          out.packetId,
+          true,
+        )
+      ) {
         // Too large for this connection's Maximum Packet Size: done as if sent [MQTT-3.1.2-25],
         // so it does not hold a window slot and a packet id forever.
         session.inflight.delete(out.packetId);
@@ -112,7 +136,9 @@ export class Delivery {
     out.packetId = id;
     out.state = OutState.PUBLISHED;
     out.sentAt = now;
-    if (this.writePublish(client, out.message, out.qos, out.retain, out.subscriptionIds, id, false)) {
+    if (
+      this.writePublish(client, out.message, out.qos, out.retain, out.subscriptionIds, id, false)
+    ) {
       session.inflight.set(id, out);
     }
   }
@@ -144,11 +170,16 @@ export class Delivery {
     }
     const v5 = client.protocolVersion === 5;
     const perDelivery =
-      dup || (v5 && (subscriptionIds !== null || message.expiresAt !== 0 || client.outboundAliases !== null));
+      dup ||
+      (v5 &&
+        (subscriptionIds !== null || message.expiresAt !== 0 || client.outboundAliases !== null));
     let header: Buffer;
     if (perDelivery) {
       const aliased = v5 && client.outboundAliases !== null;
-      header = encodePublishHeader(this.packet(client, message, qos, retain, subscriptionIds, packetId, dup, now, !aliased), client.protocolVersion);
+      header = encodePublishHeader(
+        this.packet(client, message, qos, retain, subscriptionIds, packetId, dup, now, !aliased),
+        client.protocolVersion,
+      );
       if (aliased) {
         // Size first, alias second: a PUBLISH dropped for size must not leave an alias
         // mapping the client never saw (same size either way: the alias is 2 bytes).
@@ -156,14 +187,21 @@ export class Delivery {
           this.broker.metrics.messagesDropped++;
           return false;
         }
-        header = encodePublishHeader(this.packet(client, message, qos, retain, subscriptionIds, packetId, dup, now, true), client.protocolVersion);
+        header = encodePublishHeader(
+          this.packet(client, message, qos, retain, subscriptionIds, packetId, dup, now, true),
+          client.protocolVersion,
+        );
       }
     } else {
       const slot = (v5 ? 6 : 0) + qos * 2 + (retain ? 1 : 0);
-      const cache = message.headerCache ?? (message.headerCache = new Array<Buffer | undefined>(12));
+      const cache =
+        message.headerCache ?? (message.headerCache = new Array<Buffer | undefined>(12));
       let template = cache[slot];
       if (template === undefined) {
-        template = encodePublishHeader(this.packet(client, message, qos, retain, null, 0, false, now), client.protocolVersion);
+        template = encodePublishHeader(
+          this.packet(client, message, qos, retain, null, 0, false, now),
+          client.protocolVersion,
+        );
         cache[slot] = template;
       }
       if (qos === 0) {
@@ -222,7 +260,9 @@ export class Delivery {
         const aliases = client.outboundAliases;
         // Without assignAlias: the same wire size, but no mapping is made (see writePublish).
         const known = assignAlias ? 0 : aliases.peek(topic);
-        const alias = assignAlias ? aliases.assign(topic) : { alias: known === 0 ? aliases.max : known, sendTopic: known === 0 };
+        const alias = assignAlias
+          ? aliases.assign(topic)
+          : { alias: known === 0 ? aliases.max : known, sendTopic: known === 0 };
         if (alias.alias !== 0) {
           extra.topicAlias = alias.alias;
           if (!alias.sendTopic) topic = '';
@@ -231,6 +271,15 @@ export class Delivery {
       }
       if (changed) properties = { ...message.properties, ...extra };
     }
-    return { type: PacketType.PUBLISH, topic, payload: message.payload, qos, retain, dup, packetId, properties };
+    return {
+      type: PacketType.PUBLISH,
+      topic,
+      payload: message.payload,
+      qos,
+      retain,
+      dup,
+      packetId,
+      properties,
+    };
   }
 }

@@ -75,5 +75,8 @@ function dispatchBeforeConnected(client: ClientConnection, packet: Packet): void
       return;
     }
   }
-  client.fail(ReasonCode.PROTOCOL_ERROR, 'packet before the connection was accepted [MQTT-3.1.0-1]');
+  client.fail(
+    ReasonCode.PROTOCOL_ERROR,
+    'packet before the connection was accepted [MQTT-3.1.0-1]',
+  );
 }

@@ -33,7 +33,8 @@ export class RetainedStore {
       if (m !== undefined) this.keepIfLive(m, now, out);
       return out;
     }
-    for (const m of this.byTopic.values()) if (topicMatches(filter, m.topic)) this.keepIfLive(m, now, out);
+    for (const m of this.byTopic.values())
+      if (topicMatches(filter, m.topic)) this.keepIfLive(m, now, out);
     return out;
   }
 
@@ -42,7 +43,8 @@ export class RetainedStore {
   }
 
   private keepIfLive(m: Message, now: number, out: Message[]): void {
-    if (m.isExpired(now)) this.byTopic.delete(m.topic); // [MQTT-3.3.2-5]
+    if (m.isExpired(now))
+      this.byTopic.delete(m.topic); // [MQTT-3.3.2-5]
     else out.push(m);
   }
 }

@@ -45,7 +45,8 @@ export class RingQueue<T> {
   /** Items in FIFO order (a copy). */
   toArray(): T[] {
     const out: T[] = [];
-    for (let i = 0; i < this.count; i++) out.push(this.items[(this.head + i) % this.items.length] as T);
+    for (let i = 0; i < this.count; i++)
+      out.push(this.items[(this.head + i) % this.items.length] as T);
     return out;
   }
 

@@ -52,7 +52,8 @@ export class Router {
 
   /** Removes every subscription of a session that ends. */
   removeAll(session: Session): void {
-    for (const record of [...session.subscriptions.values()]) this.remove(session, record.rawFilter);
+    for (const record of [...session.subscriptions.values()])
+      this.remove(session, record.rawFilter);
   }
 
   /** Routes one message; returns how many copies were handed to sessions. */
@@ -78,7 +79,11 @@ export class Router {
   }
 
   /** One member of a shared group, preferring connected ones. */
-  private deliverToGroup(group: SharedGroupRef, message: Message, exclude: Session | null = null): boolean {
+  private deliverToGroup(
+    group: SharedGroupRef,
+    message: Message,
+    exclude: Session | null = null,
+  ): boolean {
     const n = group.size;
     if (n === 0) return false;
     const start = this.strategy === 'random' ? Math.floor(Math.random() * n) : group.cursor++ % n;
@@ -98,7 +103,14 @@ export class Router {
     const record = group.valueAt(pick);
     const qos = Math.min(message.qos, record.qos) as QoS;
     const ids = record.subscriptionId === 0 ? null : [record.subscriptionId];
-    this.delivery.deliver(session, message, qos, record.retainAsPublished && message.retain, ids, group);
+    this.delivery.deliver(
+      session,
+      message,
+      qos,
+      record.retainAsPublished && message.retain,
+      ids,
+      group,
+    );
     return true;
   }
 
@@ -112,14 +124,21 @@ export class Router {
     // A started QoS 2 delivery stays with its member: completed if it only unsubscribed
     // [MQTT-3.10.4-3], never sent to another member if its session ends [MQTT-4.8.2-5].
     for (const out of session.inflight.values()) {
-      if (out.qos === 1 && out.group !== null && out.group.name === groupName && out.group.filter === filter) moved.push(out);
+      if (
+        out.qos === 1 &&
+        out.group !== null &&
+        out.group.name === groupName &&
+        out.group.filter === filter
+      )
+        moved.push(out);
     }
     for (const out of moved) session.inflight.delete(out.packetId);
     const keep = [];
     while (session.queue.length > 0) {
       const out = session.queue.shift();
       if (out === undefined) break;
-      if (out.group !== null && out.group.name === groupName && out.group.filter === filter) moved.push(out);
+      if (out.group !== null && out.group.name === groupName && out.group.filter === filter)
+        moved.push(out);
       else keep.push(out);
     }
     for (const out of keep) session.queue.push(out);
@@ -154,7 +173,12 @@ export class Router {
   }
 }
 
-function visitSubscription(record: SubscriptionRecord, session: Session, _filter: string, router: Router): void {
+function visitSubscription(
+  record: SubscriptionRecord,
+  session: Session,
+  _filter: string,
+  router: Router,
+): void {
   router.collect(record, session);
 }
 

@@ -29,7 +29,11 @@ export class SessionRegistry {
    * DISCONNECT 0x8E) [MQTT-3.1.4-3]; clean start discards the old session; otherwise it is
    * resumed and Session Present is true [MQTT-3.2.2-3].
    */
-  attach(client: ClientConnection, clean: boolean, expiryInterval: number): { session: Session; present: boolean } {
+  attach(
+    client: ClientConnection,
+    clean: boolean,
+    expiryInterval: number,
+  ): { session: Session; present: boolean } {
     const id = client.clientId;
     const previous = this.byId.get(id)?.client;
     if (previous !== null && previous !== undefined && previous !== client) {

@@ -20,7 +20,13 @@ export class SubscriptionRecord {
   retainHandling: 0 | 1 | 2;
   subscriptionId: number;
 
-  constructor(rawFilter: string, filter: string, group: string | null, sub: Subscription, subscriptionId: number) {
+  constructor(
+    rawFilter: string,
+    filter: string,
+    group: string | null,
+    sub: Subscription,
+    subscriptionId: number,
+  ) {
     this.rawFilter = rawFilter;
     this.filter = filter;
     this.group = group;

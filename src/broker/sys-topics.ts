@@ -81,11 +81,17 @@ export class SysTopics {
       ['bytes/sent', m.bytesSent],
     ];
     for (const [name, value] of stats) {
-      b.publish(new Message(`$SYS/broker/${name}`, Buffer.from(String(value)), 0, true, null, 0, ''), null);
+      b.publish(
+        new Message(`$SYS/broker/${name}`, Buffer.from(String(value)), 0, true, null, 0, ''),
+        null,
+      );
     }
   }
 
   private emit(topic: string, body: object): void {
-    this.broker.publish(new Message(topic, Buffer.from(JSON.stringify(body)), 0, false, null, 0, ''), null);
+    this.broker.publish(
+      new Message(topic, Buffer.from(JSON.stringify(body)), 0, false, null, 0, ''),
+      null,
+    );
   }
 }

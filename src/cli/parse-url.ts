@@ -14,10 +14,13 @@ export function parseListenerUrl(url: string): ListenerSpec {
     throw new Error(`--url ${url}: not a URL (expected nmq-tcp://HOST:PORT)`);
   }
   if (!TCP_SCHEMES.has(parsed.protocol)) {
-    throw new Error(`--url ${url}: unsupported scheme ${parsed.protocol} (expected nmq-tcp://, mqtt-tcp:// or tcp://)`);
+    throw new Error(
+      `--url ${url}: unsupported scheme ${parsed.protocol} (expected nmq-tcp://, mqtt-tcp:// or tcp://)`,
+    );
   }
   const port = parsed.port === '' ? 1883 : Number(parsed.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--url ${url}: invalid port`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`--url ${url}: invalid port`);
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   return { kind: 'tcp', host: host === '' ? '0.0.0.0' : host, port };
 }

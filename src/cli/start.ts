@@ -33,12 +33,16 @@ export async function runStart(argv: string[]): Promise<number> {
     return 0;
   }
   const level = values.log_level;
-  if (!LEVELS.includes(level)) throw new Error(`--log_level ${level}: expected one of ${LEVELS.join(', ')}`);
-  const listeners: ListenerSpec[] = (values.url ?? ['nmq-tcp://0.0.0.0:1883']).map(parseListenerUrl);
+  if (!LEVELS.includes(level))
+    throw new Error(`--log_level ${level}: expected one of ${LEVELS.join(', ')}`);
+  const listeners: ListenerSpec[] = (values.url ?? ['nmq-tcp://0.0.0.0:1883']).map(
+    parseListenerUrl,
+  );
   const logger = pino({ level, base: null }, destination(2));
   const broker = createBroker({ listeners }, { logger });
   const bound = await broker.start();
-  for (const b of bound) process.stderr.write(`edgemq listening on ${b.kind}://${b.host}:${b.port}\n`);
+  for (const b of bound)
+    process.stderr.write(`edgemq listening on ${b.kind}://${b.host}:${b.port}\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       resolve();

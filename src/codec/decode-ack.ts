@@ -56,7 +56,8 @@ export function decodeConnack(r: Reader, version: ProtocolVersion): ConnackPacke
     if (code > 5) throw malformed('[MQTT-3.2.2.3]', `invalid CONNACK return code ${code}`);
     r.expectEnd('CONNACK');
     // Session Present must be 0 with a non-zero return code [MQTT-3.2.2-4].
-    if (sessionPresent && code !== 0) throw malformed('[MQTT-3.2.2-4]', 'session present on a refused CONNACK');
+    if (sessionPresent && code !== 0)
+      throw malformed('[MQTT-3.2.2-4]', 'session present on a refused CONNACK');
     return { type: PacketType.CONNACK, sessionPresent, reasonCode: code, properties: null };
   }
   checkReason(PacketType.CONNACK, code, 'CONNACK');

@@ -33,7 +33,11 @@ export function decodeConnect(r: Reader): ConnectPacket {
   }
 }
 
-function decodeConnectBody(r: Reader, protocolName: string, version: ProtocolVersion): ConnectPacket {
+function decodeConnectBody(
+  r: Reader,
+  protocolName: string,
+  version: ProtocolVersion,
+): ConnectPacket {
   const flags = r.u8('connect flags');
   if ((flags & 0x01) !== 0) throw malformed('[MQTT-3.1.2-3]', 'reserved connect flag is set');
   const clean = (flags & 0x02) !== 0;
@@ -43,15 +47,20 @@ function decodeConnectBody(r: Reader, protocolName: string, version: ProtocolVer
   const hasPassword = (flags & 0x40) !== 0;
   const hasUsername = (flags & 0x80) !== 0;
   if (willQos === 3) throw malformed('[MQTT-3.1.2-12]', 'will QoS 3');
-  if (!willFlag && willQos !== 0) throw malformed('[MQTT-3.1.2-11]', 'will QoS set without will flag');
-  if (!willFlag && willRetain) throw malformed('[MQTT-3.1.2-13]', 'will retain set without will flag');
+  if (!willFlag && willQos !== 0)
+    throw malformed('[MQTT-3.1.2-11]', 'will QoS set without will flag');
+  if (!willFlag && willRetain)
+    throw malformed('[MQTT-3.1.2-13]', 'will retain set without will flag');
   // 3.1 and 3.1.1 forbid a password without a user name [MQTT-3.1.2-22]; 5.0 allows it.
   if (version !== 5 && hasPassword && !hasUsername) {
     throw malformed('[MQTT-3.1.2-22]', 'password flag set without user name flag');
   }
   const keepalive = r.u16('keep alive');
   const properties = version === 5 ? decodeProperties(r, PacketType.CONNECT) : null;
-  if (properties?.authenticationData !== undefined && properties.authenticationMethod === undefined) {
+  if (
+    properties?.authenticationData !== undefined &&
+    properties.authenticationMethod === undefined
+  ) {
     throw protocolError('[MQTT-3.1.2.11.10]', 'authentication data without authentication method');
   }
   const clientId = r.utf8('client identifier');

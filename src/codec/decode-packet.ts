@@ -33,10 +33,14 @@ export function decodePacket(r: Reader, firstByte: number, version: 0 | Protocol
   if (type === 0) throw malformed('[MQTT-2.1.2]', 'packet type 0 is reserved');
   const required = REQUIRED_FLAGS[type] as number;
   if (required !== -1 && flags !== required) {
-    throw malformed('[MQTT-2.1.3-1]', `invalid fixed header flags 0x${flags.toString(16)} for packet type ${type}`);
+    throw malformed(
+      '[MQTT-2.1.3-1]',
+      `invalid fixed header flags 0x${flags.toString(16)} for packet type ${type}`,
+    );
   }
   if (version === 0) {
-    if (type !== PacketType.CONNECT) throw protocolError('[MQTT-3.1.0-1]', 'first packet is not CONNECT');
+    if (type !== PacketType.CONNECT)
+      throw protocolError('[MQTT-3.1.0-1]', 'first packet is not CONNECT');
     return decodeConnect(r);
   }
   switch (type) {

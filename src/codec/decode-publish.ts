@@ -18,7 +18,8 @@ export function decodePublish(r: Reader, flags: number, version: ProtocolVersion
   let packetId = 0;
   if (qos > 0) {
     packetId = r.u16('packet identifier');
-    if (packetId === 0) throw protocolError('[MQTT-2.2.1-3]', 'QoS > 0 PUBLISH with packet identifier 0');
+    if (packetId === 0)
+      throw protocolError('[MQTT-2.2.1-3]', 'QoS > 0 PUBLISH with packet identifier 0');
   }
   const properties = version === 5 ? decodeProperties(r, PacketType.PUBLISH) : null;
   return {

@@ -37,11 +37,19 @@ export function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribeP
     if (qos === 3) throw protocolError('[MQTT-3.8.3.1]', 'subscription with Maximum QoS 3');
     if (version !== 5) {
       // 3.1.1: the upper six bits are reserved [MQTT-3-8.3-4].
-      if ((options & 0xfc) !== 0) throw malformed('[MQTT-3.8.3-4]', 'reserved subscription option bits set');
-      subscriptions.push({ topicFilter, qos: qos as QoS, noLocal: false, retainAsPublished: false, retainHandling: 0 });
+      if ((options & 0xfc) !== 0)
+        throw malformed('[MQTT-3.8.3-4]', 'reserved subscription option bits set');
+      subscriptions.push({
+        topicFilter,
+        qos: qos as QoS,
+        noLocal: false,
+        retainAsPublished: false,
+        retainHandling: 0,
+      });
       continue;
     }
-    if ((options & 0xc0) !== 0) throw malformed('[MQTT-3.8.3-5]', 'reserved subscription option bits set');
+    if ((options & 0xc0) !== 0)
+      throw malformed('[MQTT-3.8.3-5]', 'reserved subscription option bits set');
     const retainHandling = (options >> 4) & 0x03;
     if (retainHandling === 3) throw protocolError('[MQTT-3.8.3.1]', 'retain handling 3');
     subscriptions.push({
@@ -53,7 +61,8 @@ export function decodeSubscribe(r: Reader, version: ProtocolVersion): SubscribeP
     });
   }
   // At least one Topic Filter / Subscription Options pair [MQTT-3.8.3-2].
-  if (subscriptions.length === 0) throw protocolError('[MQTT-3.8.3-2]', 'SUBSCRIBE without a topic filter');
+  if (subscriptions.length === 0)
+    throw protocolError('[MQTT-3.8.3-2]', 'SUBSCRIBE without a topic filter');
   return { type: PacketType.SUBSCRIBE, packetId, subscriptions, properties };
 }
 
@@ -63,7 +72,8 @@ export function decodeUnsubscribe(r: Reader, version: ProtocolVersion): Unsubscr
   const properties = version === 5 ? decodeProperties(r, PacketType.UNSUBSCRIBE) : null;
   const topicFilters: string[] = [];
   while (r.remaining > 0) topicFilters.push(r.utf8('topic filter'));
-  if (topicFilters.length === 0) throw protocolError('[MQTT-3.10.3-2]', 'UNSUBSCRIBE without a topic filter');
+  if (topicFilters.length === 0)
+    throw protocolError('[MQTT-3.10.3-2]', 'UNSUBSCRIBE without a topic filter');
   return { type: PacketType.UNSUBSCRIBE, packetId, topicFilters, properties };
 }
 
@@ -73,7 +83,11 @@ function readReasonCodes(r: Reader, type: number, version: ProtocolVersion): num
   while (r.remaining > 0) {
     const code = r.u8('reason code');
     const ok = version === 5 ? valid?.has(code) === true : code <= 2 || code === SUBACK_FAILURE_V4;
-    if (!ok) throw malformed(type === PacketType.SUBACK ? '[MQTT-3.9.3]' : '[MQTT-3.11.3]', `invalid reason code 0x${code.toString(16)}`);
+    if (!ok)
+      throw malformed(
+        type === PacketType.SUBACK ? '[MQTT-3.9.3]' : '[MQTT-3.11.3]',
+        `invalid reason code 0x${code.toString(16)}`,
+      );
     codes.push(code);
   }
   return codes;
@@ -84,7 +98,8 @@ export function decodeSuback(r: Reader, version: ProtocolVersion): SubackPacket 
   const packetId = readPacketId(r, 'SUBACK');
   const properties = version === 5 ? decodeProperties(r, PacketType.SUBACK) : null;
   const reasonCodes = readReasonCodes(r, PacketType.SUBACK, version);
-  if (reasonCodes.length === 0) throw protocolError('[MQTT-3.9.3-1]', 'SUBACK without a reason code');
+  if (reasonCodes.length === 0)
+    throw protocolError('[MQTT-3.9.3-1]', 'SUBACK without a reason code');
   return { type: PacketType.SUBACK, packetId, reasonCodes, properties };
 }
 
@@ -97,6 +112,7 @@ export function decodeUnsuback(r: Reader, version: ProtocolVersion): UnsubackPac
   }
   const properties = decodeProperties(r, PacketType.UNSUBACK);
   const reasonCodes = readReasonCodes(r, PacketType.UNSUBACK, version);
-  if (reasonCodes.length === 0) throw protocolError('[MQTT-3.11.3-1]', 'UNSUBACK without a reason code');
+  if (reasonCodes.length === 0)
+    throw protocolError('[MQTT-3.11.3-1]', 'UNSUBACK without a reason code');
   return { type: PacketType.UNSUBACK, packetId, reasonCodes, properties };
 }

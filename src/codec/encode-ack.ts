@@ -30,7 +30,11 @@ export function encodePubAckLike(
 }
 
 /** A v5 "reason code then properties" packet, with both omitted when they say nothing. */
-function encodeReasonPacket(type: number, reasonCode: number, properties: Properties | null): Buffer {
+function encodeReasonPacket(
+  type: number,
+  reasonCode: number,
+  properties: Properties | null,
+): Buffer {
   const props = propertiesContentSize(properties);
   const remaining = props > 0 ? 1 + propertiesSize(props) : reasonCode !== 0 ? 1 : 0;
   const w = new Writer(packetSize(remaining));

@@ -1,5 +1,10 @@
 import { PacketType, type ProtocolVersion } from './constants.js';
-import type { SubackPacket, SubscribePacket, UnsubackPacket, UnsubscribePacket } from './packets.js';
+import type {
+  SubackPacket,
+  SubscribePacket,
+  UnsubackPacket,
+  UnsubscribePacket,
+} from './packets.js';
 import { propertiesContentSize, propertiesSize, writeProperties } from './properties.js';
 import { Writer, packetSize, stringSize } from './writer.js';
 
@@ -16,7 +21,8 @@ export function encodeSubscribe(p: SubscribePacket, version: ProtocolVersion): B
     w.utf8(s.topicFilter);
     let options: number = s.qos;
     if (version === 5) {
-      options |= (s.noLocal ? 0x04 : 0) | (s.retainAsPublished ? 0x08 : 0) | (s.retainHandling << 4);
+      options |=
+        (s.noLocal ? 0x04 : 0) | (s.retainAsPublished ? 0x08 : 0) | (s.retainHandling << 4);
     }
     w.u8(options);
   }

@@ -178,7 +178,9 @@ export class FrameDecoder {
       remaining += (byte & 0x7f) * multiplier;
       if ((byte & 0x80) === 0) {
         if (byte === 0 && i > 1) {
-          return this.fail(malformed('[MQTT-1.5.5-1]', 'remaining length is not minimally encoded'));
+          return this.fail(
+            malformed('[MQTT-1.5.5-1]', 'remaining length is not minimally encoded'),
+          );
         }
         const total = 1 + i + remaining;
         if (total > this.maxPacketSize) {
@@ -204,7 +206,11 @@ export class FrameDecoder {
     while (((buf[offset + headerLength - 1] as number) & 0x80) !== 0) headerLength++;
     let packet: Packet;
     try {
-      packet = decodePacket(this.reader.reset(buf, offset + headerLength, offset + frame), first, this.version);
+      packet = decodePacket(
+        this.reader.reset(buf, offset + headerLength, offset + frame),
+        first,
+        this.version,
+      );
     } catch (error) {
       if (error instanceof MalformedPacketError) {
         this.fail(error);

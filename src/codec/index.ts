@@ -10,5 +10,10 @@ export { encodePacket } from './encode-packet.js';
 export { encodePublish, encodePublishHeader, publishPacketIdOffset } from './encode-publish.js';
 export { encodeConnect, encodeConnack } from './encode-connect.js';
 export { encodePubAckLike, encodeDisconnect, encodeAuth } from './encode-ack.js';
-export { encodeSubscribe, encodeSuback, encodeUnsubscribe, encodeUnsuback } from './encode-subscribe.js';
+export {
+  encodeSubscribe,
+  encodeSuback,
+  encodeUnsubscribe,
+  encodeUnsuback,
+} from './encode-subscribe.js';
 export { PROPERTY_DEFS } from './properties.js';

@@ -23,10 +23,33 @@ interface PropertyDef {
 const bit = (...types: number[]): number => types.reduce((m, t) => m | (1 << t), 0);
 const P = PacketType;
 const W = WILL_PROPERTIES;
-const ALL_WITH_PROPERTIES = bit(W, P.CONNECT, P.CONNACK, P.PUBLISH, P.PUBACK, P.PUBREC, P.PUBREL,
-  P.PUBCOMP, P.SUBSCRIBE, P.SUBACK, P.UNSUBSCRIBE, P.UNSUBACK, P.DISCONNECT, P.AUTH);
-const ACKS_WITH_REASON = bit(P.CONNACK, P.PUBACK, P.PUBREC, P.PUBREL, P.PUBCOMP, P.SUBACK,
-  P.UNSUBACK, P.DISCONNECT, P.AUTH);
+const ALL_WITH_PROPERTIES = bit(
+  W,
+  P.CONNECT,
+  P.CONNACK,
+  P.PUBLISH,
+  P.PUBACK,
+  P.PUBREC,
+  P.PUBREL,
+  P.PUBCOMP,
+  P.SUBSCRIBE,
+  P.SUBACK,
+  P.UNSUBSCRIBE,
+  P.UNSUBACK,
+  P.DISCONNECT,
+  P.AUTH,
+);
+const ACKS_WITH_REASON = bit(
+  P.CONNACK,
+  P.PUBACK,
+  P.PUBREC,
+  P.PUBREL,
+  P.PUBCOMP,
+  P.SUBACK,
+  P.UNSUBACK,
+  P.DISCONNECT,
+  P.AUTH,
+);
 
 /** The property table, in identifier order (also the order we encode in). */
 export const PROPERTY_DEFS: readonly PropertyDef[] = [
@@ -35,12 +58,32 @@ export const PROPERTY_DEFS: readonly PropertyDef[] = [
   { id: 0x03, key: 'contentType', kind: 'string', allowed: bit(P.PUBLISH, W) },
   { id: 0x08, key: 'responseTopic', kind: 'string', allowed: bit(P.PUBLISH, W) },
   { id: 0x09, key: 'correlationData', kind: 'binary', allowed: bit(P.PUBLISH, W) },
-  { id: 0x0b, key: 'subscriptionIdentifiers', kind: 'varint', allowed: bit(P.PUBLISH, P.SUBSCRIBE) },
-  { id: 0x11, key: 'sessionExpiryInterval', kind: 'u32', allowed: bit(P.CONNECT, P.CONNACK, P.DISCONNECT) },
+  {
+    id: 0x0b,
+    key: 'subscriptionIdentifiers',
+    kind: 'varint',
+    allowed: bit(P.PUBLISH, P.SUBSCRIBE),
+  },
+  {
+    id: 0x11,
+    key: 'sessionExpiryInterval',
+    kind: 'u32',
+    allowed: bit(P.CONNECT, P.CONNACK, P.DISCONNECT),
+  },
   { id: 0x12, key: 'assignedClientIdentifier', kind: 'string', allowed: bit(P.CONNACK) },
   { id: 0x13, key: 'serverKeepAlive', kind: 'u16', allowed: bit(P.CONNACK) },
-  { id: 0x15, key: 'authenticationMethod', kind: 'string', allowed: bit(P.CONNECT, P.CONNACK, P.AUTH) },
-  { id: 0x16, key: 'authenticationData', kind: 'binary', allowed: bit(P.CONNECT, P.CONNACK, P.AUTH) },
+  {
+    id: 0x15,
+    key: 'authenticationMethod',
+    kind: 'string',
+    allowed: bit(P.CONNECT, P.CONNACK, P.AUTH),
+  },
+  {
+    id: 0x16,
+    key: 'authenticationData',
+    kind: 'binary',
+    allowed: bit(P.CONNECT, P.CONNACK, P.AUTH),
+  },
   { id: 0x17, key: 'requestProblemInformation', kind: 'byte', allowed: bit(P.CONNECT) },
   { id: 0x18, key: 'willDelayInterval', kind: 'u32', allowed: bit(W) },
   { id: 0x19, key: 'requestResponseInformation', kind: 'byte', allowed: bit(P.CONNECT) },
@@ -75,7 +118,8 @@ function checkValue(def: PropertyDef, value: number, at: number): void {
     case 0x28: // wildcard subscription available
     case 0x29: // subscription identifiers available
     case 0x2a: // shared subscription available
-      if (value > 1) throw protocolError('[MQTT-2.2.2-2]', `${def.key} must be 0 or 1, got ${value}`);
+      if (value > 1)
+        throw protocolError('[MQTT-2.2.2-2]', `${def.key} must be 0 or 1, got ${value}`);
       return;
     case 0x0b:
       if (value === 0) throw protocolError('[MQTT-3.8.2.1.2]', 'subscription identifier 0');
@@ -89,7 +133,11 @@ function checkValue(def: PropertyDef, value: number, at: number): void {
     case 0x23:
       // [MQTT-3.3.2-8] A Topic Alias of 0 is not permitted: answer 0x94.
       if (value === 0 && at === P.PUBLISH) {
-        throw new MalformedPacketError(ReasonCode.TOPIC_ALIAS_INVALID, '[MQTT-3.3.2-8]', 'topic alias 0');
+        throw new MalformedPacketError(
+          ReasonCode.TOPIC_ALIAS_INVALID,
+          '[MQTT-3.3.2-8]',
+          'topic alias 0',
+        );
       }
       return;
     default:
@@ -104,7 +152,8 @@ function checkValue(def: PropertyDef, value: number, at: number): void {
 export function decodeProperties(reader: Reader, at: number): Properties | null {
   const length = reader.varint('property length');
   if (length === 0) return null;
-  if (length > reader.remaining) throw malformed('[MQTT-2.2.2.1]', 'property length exceeds the packet');
+  if (length > reader.remaining)
+    throw malformed('[MQTT-2.2.2.1]', 'property length exceeds the packet');
   const end = reader.pos + length;
   const outerEnd = reader.end;
   reader.end = end; // reads inside the list may not run into what follows it
@@ -113,7 +162,8 @@ export function decodeProperties(reader: Reader, at: number): Properties | null 
   while (reader.pos < end) {
     const id = reader.varint('property identifier');
     const def = BY_ID[id];
-    if (def === undefined) throw malformed('[MQTT-2.2.2.2]', `unknown property identifier 0x${id.toString(16)}`);
+    if (def === undefined)
+      throw malformed('[MQTT-2.2.2.2]', `unknown property identifier 0x${id.toString(16)}`);
     if ((def.allowed & (1 << at)) === 0) {
       throw malformed('[MQTT-2.2.2.2]', `property ${def.key} is not allowed in ${where(at)}`);
     }
@@ -173,7 +223,8 @@ export function decodeProperties(reader: Reader, at: number): Properties | null 
     }
   }
   reader.end = outerEnd;
-  if (reader.pos !== end) throw malformed('[MQTT-2.2.2.1]', 'property overruns the property length');
+  if (reader.pos !== end)
+    throw malformed('[MQTT-2.2.2.1]', 'property overruns the property length');
   return props;
 }
 
@@ -262,4 +313,3 @@ export function writeProperties(w: Writer, props: Properties | null, contentSize
     }
   }
 }
-

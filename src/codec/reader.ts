@@ -61,7 +61,8 @@ export class Reader {
       const byte = this.u8(what);
       value += (byte & 0x7f) * multiplier;
       if ((byte & 0x80) === 0) {
-        if (byte === 0 && i > 0) throw malformed('[MQTT-1.5.5-1]', `${what} is not minimally encoded`);
+        if (byte === 0 && i > 0)
+          throw malformed('[MQTT-1.5.5-1]', `${what} is not minimally encoded`);
         return value;
       }
       multiplier *= 128;

@@ -68,7 +68,9 @@ function runFrom(
   for (let i = start; i < list.length; i++) {
     const out = (list[i] as (...a: unknown[]) => unknown)(...args);
     if (isThenable(out)) {
-      return out.then((v) => (v === 'next' ? runFrom(list, i + 1, args, fallback) : (v as Verdict)));
+      return out.then((v) =>
+        v === 'next' ? runFrom(list, i + 1, args, fallback) : (v as Verdict),
+      );
     }
     if (out !== 'next') return out as Verdict;
   }

@@ -63,11 +63,15 @@ export class RawClient {
   }
 
   sendRaw(bytes: Buffer | string): void {
-    this.socket.write(typeof bytes === 'string' ? Buffer.from(bytes.replace(/\s+/g, ''), 'hex') : bytes);
+    this.socket.write(
+      typeof bytes === 'string' ? Buffer.from(bytes.replace(/\s+/g, ''), 'hex') : bytes,
+    );
   }
 
   /** Sends CONNECT and waits for CONNACK. */
-  async connect(fields: Partial<Extract<Packet, { type: 1 }>> = {}): Promise<Extract<Packet, { type: 2 }>> {
+  async connect(
+    fields: Partial<Extract<Packet, { type: 1 }>> = {},
+  ): Promise<Extract<Packet, { type: 2 }>> {
     this.send({
       type: PacketType.CONNECT,
       protocolName: this.version === 3 ? 'MQIsdp' : 'MQTT',
@@ -85,7 +89,10 @@ export class RawClient {
   }
 
   /** The next received packet of `type` (consumed from the list), waiting up to `timeoutMs`. */
-  async next<T extends Packet['type']>(type: T, timeoutMs = 3000): Promise<Extract<Packet, { type: T }>> {
+  async next<T extends Packet['type']>(
+    type: T,
+    timeoutMs = 3000,
+  ): Promise<Extract<Packet, { type: T }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.packets.findIndex((p) => p.type === type);
@@ -93,7 +100,11 @@ export class RawClient {
       if (this.closed) throw new Error(`connection closed while waiting for packet type ${type}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for packet type ${type}`);
-      await within(new Promise<void>((resolve) => this.waiters.push(resolve)), `packet type ${type}`, left).catch(() => undefined);
+      await within(
+        new Promise<void>((resolve) => this.waiters.push(resolve)),
+        `packet type ${type}`,
+        left,
+      ).catch(() => undefined);
     }
   }
 
@@ -103,7 +114,9 @@ export class RawClient {
     while (!this.closed) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error('timed out waiting for the broker to close the connection');
-      await within(new Promise<void>((resolve) => this.waiters.push(resolve)), 'close', left).catch(() => undefined);
+      await within(new Promise<void>((resolve) => this.waiters.push(resolve)), 'close', left).catch(
+        () => undefined,
+      );
     }
   }
 

@@ -15,7 +15,11 @@ import { acceptConnect } from './connect.js';
  * run the challenge/response over AUTH packets, and CONNACK ends it. With no hook for the
  * method the answer is CONNACK 0x8C (Bad authentication method).
  */
-export function startEnhancedAuth(client: ClientConnection, packet: ConnectPacket, assigned: boolean): void {
+export function startEnhancedAuth(
+  client: ClientConnection,
+  packet: ConnectPacket,
+  assigned: boolean,
+): void {
   const method = packet.properties?.authenticationMethod ?? '';
   client.authMethod = method;
   client.authStep = 0;
@@ -32,7 +36,11 @@ export function handleAuth(client: ClientConnection, packet: AuthPacket): void {
     return;
   }
   const reauth = client.state === ClientState.CONNECTED;
-  if (reauth ? packet.reasonCode !== ReasonCode.RE_AUTHENTICATE : packet.reasonCode !== ReasonCode.CONTINUE_AUTHENTICATION) {
+  if (
+    reauth
+      ? packet.reasonCode !== ReasonCode.RE_AUTHENTICATE
+      : packet.reasonCode !== ReasonCode.CONTINUE_AUTHENTICATION
+  ) {
     client.fail(ReasonCode.PROTOCOL_ERROR, 'unexpected AUTH reason code');
     return;
   }
@@ -40,9 +48,17 @@ export function handleAuth(client: ClientConnection, packet: AuthPacket): void {
   runStep(client, method, packet.properties?.authenticationData ?? null, reauth);
 }
 
-const pendingConnects = new WeakMap<ClientConnection, { packet: ConnectPacket; assigned: boolean }>();
+const pendingConnects = new WeakMap<
+  ClientConnection,
+  { packet: ConnectPacket; assigned: boolean }
+>();
 
-function runStep(client: ClientConnection, method: string, data: Buffer | null, reauthenticate: boolean): void {
+function runStep(
+  client: ClientConnection,
+  method: string,
+  data: Buffer | null,
+  reauthenticate: boolean,
+): void {
   const hooks = client.broker.hooks.get('enhancedAuth');
   const step = { client, method, data, step: client.authStep, reauthenticate };
   const next = (i: number): void => {
@@ -61,7 +77,11 @@ function runStep(client: ClientConnection, method: string, data: Buffer | null, 
         },
         () => {
           client.decoder.resume();
-          settle(client, { result: 'fail', reasonCode: ReasonCode.UNSPECIFIED_ERROR }, reauthenticate);
+          settle(
+            client,
+            { result: 'fail', reasonCode: ReasonCode.UNSPECIFIED_ERROR },
+            reauthenticate,
+          );
         },
       );
       return;
@@ -78,11 +98,18 @@ function authProperties(method: string, data: Buffer | undefined): Properties {
   return p;
 }
 
-function settle(client: ClientConnection, result: EnhancedAuthResult, reauthenticate: boolean): void {
+function settle(
+  client: ClientConnection,
+  result: EnhancedAuthResult,
+  reauthenticate: boolean,
+): void {
   if (client.state === ClientState.CLOSED) return;
   const method = client.authMethod ?? '';
   if (result === 'next') {
-    client.fail(ReasonCode.BAD_AUTHENTICATION_METHOD, `authentication method ${method} not supported`);
+    client.fail(
+      ReasonCode.BAD_AUTHENTICATION_METHOD,
+      `authentication method ${method} not supported`,
+    );
     return;
   }
   switch (result.result) {
@@ -97,7 +124,13 @@ function settle(client: ClientConnection, result: EnhancedAuthResult, reauthenti
       return;
     case 'success': {
       if (reauthenticate) {
-        client.send(encodeAuth({ type: PacketType.AUTH, reasonCode: 0, properties: authProperties(method, result.data) }));
+        client.send(
+          encodeAuth({
+            type: PacketType.AUTH,
+            reasonCode: 0,
+            properties: authProperties(method, result.data),
+          }),
+        );
         return;
       }
       const pending = pendingConnects.get(client);

@@ -25,7 +25,8 @@ export function handleConnect(client: ClientConnection, packet: ConnectPacket): 
   const props = packet.properties;
   if (v5) client.requestProblemInformation = props?.requestProblemInformation !== 0;
   // Known from here on, so that even a refusing CONNACK respects it [MQTT-3.2.2-19].
-  if (v5 && props?.maximumPacketSize !== undefined) client.maxPacketSizeOut = props.maximumPacketSize;
+  if (v5 && props?.maximumPacketSize !== undefined)
+    client.maxPacketSizeOut = props.maximumPacketSize;
 
   // Client identifier [MQTT-3.1.3]. An empty id is assigned one, except that 3.1.1 requires
   // clean session for it [MQTT-3.1.3-8] and 3.1 requires 1..23 characters.
@@ -89,7 +90,9 @@ export function handleConnect(client: ClientConnection, packet: ConnectPacket): 
       },
       (error: unknown) => {
         broker.log.warn({ err: error, clientId }, 'authenticate hook failed');
-        finishAuthentication(client, packet, assigned, { reasonCode: ReasonCode.UNSPECIFIED_ERROR });
+        finishAuthentication(client, packet, assigned, {
+          reasonCode: ReasonCode.UNSPECIFIED_ERROR,
+        });
       },
     );
     return;
@@ -97,7 +100,12 @@ export function handleConnect(client: ClientConnection, packet: ConnectPacket): 
   finishAuthentication(client, packet, assigned, verdict);
 }
 
-function finishAuthentication(client: ClientConnection, packet: ConnectPacket, assigned: boolean, verdict: Verdict): void {
+function finishAuthentication(
+  client: ClientConnection,
+  packet: ConnectPacket,
+  assigned: boolean,
+  verdict: Verdict,
+): void {
   if (client.state !== ClientState.AUTHENTICATING) return; // closed while waiting
   if (verdict === 'allow' || verdict === 'next') {
     acceptConnect(client, packet, assigned, null);
@@ -155,7 +163,15 @@ export function acceptConnect(
     const w = packet.will;
     const wp = w.properties;
     // Its expiry starts when the will is published, so it is kept apart until then.
-    client.will = new Message(w.topic, Buffer.from(w.payload), w.qos, w.retain, willForwardProperties(wp), 0, client.clientId);
+    client.will = new Message(
+      w.topic,
+      Buffer.from(w.payload),
+      w.qos,
+      w.retain,
+      willForwardProperties(wp),
+      0,
+      client.clientId,
+    );
     client.willExpiry = wp?.messageExpiryInterval ?? 0;
     client.willDelay = wp?.willDelayInterval ?? 0;
   }
@@ -164,10 +180,13 @@ export function acceptConnect(
   if (v5) {
     client.maxPacketSizeOut = props?.maximumPacketSize ?? client.maxPacketSizeOut;
     client.sendWindow = Math.min(props?.receiveMaximum ?? 65_535, options.maxInflight);
-    if (options.maxTopicAlias > 0) client.inboundAliases = new InboundAliases(options.maxTopicAlias);
+    if (options.maxTopicAlias > 0)
+      client.inboundAliases = new InboundAliases(options.maxTopicAlias);
     const clientAliasMax = props?.topicAliasMaximum ?? 0;
     if (options.outboundTopicAlias > 0 && clientAliasMax > 0) {
-      client.outboundAliases = new OutboundAliases(Math.min(clientAliasMax, options.outboundTopicAlias));
+      client.outboundAliases = new OutboundAliases(
+        Math.min(clientAliasMax, options.outboundTopicAlias),
+      );
     }
   }
 
@@ -190,14 +209,20 @@ export function acceptConnect(
     connack.subscriptionIdentifierAvailable = options.subscriptionIdentifierAvailable ? 1 : 0;
     connack.sharedSubscriptionAvailable = options.sharedSubscriptionAvailable ? 1 : 0;
     // Request Response Information [MQTT-3.1.2-28]: a per-client topic root to reply on.
-    if (props?.requestResponseInformation === 1) connack.responseInformation = `edgemq/response/${client.clientId}`;
+    if (props?.requestResponseInformation === 1)
+      connack.responseInformation = `edgemq/response/${client.clientId}`;
     if (authProperties !== null) Object.assign(connack, authProperties);
   }
   // CONNACK is the first packet the server sends [MQTT-3.2.0-1]; Session Present per
   // [MQTT-3.2.2-2, 3.2.2-3].
   client.send(
     encodeConnack(
-      { type: PacketType.CONNACK, sessionPresent: present, reasonCode: 0, properties: v5 ? connack : null },
+      {
+        type: PacketType.CONNACK,
+        sessionPresent: present,
+        reasonCode: 0,
+        properties: v5 ? connack : null,
+      },
       packet.protocolVersion,
     ),
   );

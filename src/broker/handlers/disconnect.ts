@@ -13,7 +13,8 @@ export function handleDisconnect(client: ClientConnection, packet: DisconnectPac
       client.fail(ReasonCode.PROTOCOL_ERROR, 'session expiry set on DISCONNECT after 0 in CONNECT');
       return;
     }
-    if (client.session !== null) client.session.expiryInterval = Math.min(expiry, client.broker.options.maxSessionExpiry);
+    if (client.session !== null)
+      client.session.expiryInterval = Math.min(expiry, client.broker.options.maxSessionExpiry);
   }
   // Only Normal disconnection (0x00) deletes the will; 0x04 and error codes keep it [MQTT-3.1.2-8].
   if (packet.reasonCode === ReasonCode.NORMAL_DISCONNECTION) client.will = null;

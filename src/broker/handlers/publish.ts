@@ -1,10 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import {
-  PacketType,
-  ReasonCode,
-  encodePubAckLike,
-  type PublishPacket,
-} from '../../codec/index.js';
+import { PacketType, ReasonCode, encodePubAckLike, type PublishPacket } from '../../codec/index.js';
 import { TopicError, validateTopicName } from '../../topic/index.js';
 import type { Verdict } from '../../hooks/types.js';
 import type { ClientConnection } from '../client-connection.js';
@@ -24,7 +19,10 @@ export function handlePublish(client: ClientConnection, packet: PublishPacket): 
 
   // A client never sends a Subscription Identifier [MQTT-3.3.4-6].
   if (props !== null && props.subscriptionIdentifiers !== undefined) {
-    client.fail(ReasonCode.PROTOCOL_ERROR, 'subscription identifier in a PUBLISH from a client [MQTT-3.3.4-6]');
+    client.fail(
+      ReasonCode.PROTOCOL_ERROR,
+      'subscription identifier in a PUBLISH from a client [MQTT-3.3.4-6]',
+    );
     return;
   }
   // Topic Alias [MQTT-3.3.2-7..12]: 0 or above our maximum is 0x94, unknown is 0x82.
@@ -121,7 +119,12 @@ export function handlePublish(client: ClientConnection, packet: PublishPacket): 
   decided(client, packet, message, verdict);
 }
 
-function decided(client: ClientConnection, packet: PublishPacket, message: Message, verdict: Verdict): void {
+function decided(
+  client: ClientConnection,
+  packet: PublishPacket,
+  message: Message,
+  verdict: Verdict,
+): void {
   if (!client.connected) return;
   if (verdict === 'allow' || verdict === 'next') accept(client, packet, message);
   else refuse(client, packet, verdict === 'deny' ? ReasonCode.NOT_AUTHORIZED : verdict.reasonCode);
@@ -131,7 +134,8 @@ function accept(client: ClientConnection, packet: PublishPacket, message: Messag
   const matched = client.broker.publish(message, client);
   if (packet.qos === 0) return;
   // v5 may say nobody was listening (0x10) [MQTT-3.4.2.1].
-  const code = matched === 0 && client.protocolVersion === 5 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : 0;
+  const code =
+    matched === 0 && client.protocolVersion === 5 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : 0;
   if (packet.qos === 1) {
     sendAck(client, PacketType.PUBACK, packet.packetId, code);
   } else {
@@ -149,7 +153,12 @@ function refuse(client: ClientConnection, packet: PublishPacket, reasonCode: num
   sendAck(client, packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.packetId, code);
 }
 
-export function sendAck(client: ClientConnection, type: 4 | 5 | 6 | 7, packetId: number, reasonCode: number): void {
+export function sendAck(
+  client: ClientConnection,
+  type: 4 | 5 | 6 | 7,
+  packetId: number,
+  reasonCode: number,
+): void {
   client.send(
     encodePubAckLike({ type, packetId, reasonCode, properties: null }, client.protocolVersion),
   );

@@ -27,7 +27,10 @@ export function handleSubscribe(client: ClientConnection, packet: SubscribePacke
   const options = client.broker.options;
   const subscriptionId = packet.properties?.subscriptionIdentifiers?.[0] ?? 0;
   if (subscriptionId !== 0 && !options.subscriptionIdentifierAvailable) {
-    client.fail(ReasonCode.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED, 'subscription identifiers not supported');
+    client.fail(
+      ReasonCode.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED,
+      'subscription identifiers not supported',
+    );
     return;
   }
   const codes: number[] = [];
@@ -38,8 +41,10 @@ export function handleSubscribe(client: ClientConnection, packet: SubscribePacke
     const parsed = parseSubscriptionFilter(sub.topicFilter);
     let code = -1;
     if (parsed instanceof TopicError) code = ReasonCode.TOPIC_FILTER_INVALID;
-    else if (parsed.group !== null && !options.sharedSubscriptionAvailable) code = ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED;
-    else if (!options.wildcardSubscriptionAvailable && isWildcardFilter(parsed.filter)) code = ReasonCode.WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED;
+    else if (parsed.group !== null && !options.sharedSubscriptionAvailable)
+      code = ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED;
+    else if (!options.wildcardSubscriptionAvailable && isWildcardFilter(parsed.filter))
+      code = ReasonCode.WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED;
     else if (parsed.group !== null && sub.noLocal) {
       // No Local on a shared subscription is a Protocol Error [MQTT-3.8.3-4].
       client.fail(ReasonCode.PROTOCOL_ERROR, 'No Local on a shared subscription');
@@ -64,7 +69,8 @@ export function handleSubscribe(client: ClientConnection, packet: SubscribePacke
   client.decoder.pause();
   Promise.all(verdicts.map((v) => Promise.resolve(v).catch((): Verdict => 'deny'))).then(
     (settled) => {
-      if (client.connected) finishSubscribe(client, packet, subscriptionId, codes, candidates, settled);
+      if (client.connected)
+        finishSubscribe(client, packet, subscriptionId, codes, candidates, settled);
       client.decoder.resume();
     },
     () => {
@@ -111,7 +117,10 @@ function finishSubscribe(
     if (record.group === null) retained.push({ record, isNew });
   }
   client.send(
-    encodeSuback({ type: PacketType.SUBACK, packetId: packet.packetId, reasonCodes: codes, properties: null }, client.protocolVersion),
+    encodeSuback(
+      { type: PacketType.SUBACK, packetId: packet.packetId, reasonCodes: codes, properties: null },
+      client.protocolVersion,
+    ),
   );
   for (const { record, isNew } of retained) {
     if (record.retainHandling === 2 || (record.retainHandling === 1 && !isNew)) continue;

@@ -25,7 +25,12 @@ export function handleUnsubscribe(client: ClientConnection, packet: UnsubscribeP
   // UNSUBACK even when nothing matched [MQTT-3.10.4-5].
   client.send(
     encodeUnsuback(
-      { type: PacketType.UNSUBACK, packetId: packet.packetId, reasonCodes: codes, properties: null },
+      {
+        type: PacketType.UNSUBACK,
+        packetId: packet.packetId,
+        reasonCodes: codes,
+        properties: null,
+      },
       client.protocolVersion,
     ),
   );
