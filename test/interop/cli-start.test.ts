@@ -1,6 +1,7 @@
 // `edgemq start` as a user runs it: a separate process (the CLI source through tsx),
 // exit codes, error lines, listeners from --url, and a clean shutdown on SIGTERM.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { PacketType, ReasonCode } from '../../src/codec/index.js';
@@ -103,6 +104,19 @@ describe('edgemq CLI', () => {
   test('start with an unknown option exits 2 with one stderr line', async () => {
     const child = await run(['start', '--bogus']);
     assertUsageError(child, '--bogus');
+  });
+
+  test('start on a port already in use exits 2 with one stderr line naming the address', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const child = await run(['start', '--url', `nmq-tcp://127.0.0.1:${port}`]);
+      assertUsageError(child, 'EADDRINUSE');
+      assert.ok(child.stderr.includes(`127.0.0.1:${port}`), child.describe());
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   test('SIGTERM: a v5 client gets DISCONNECT 0x8B (Server shutting down) and the process exits 0 [MQTT-3.14.2-1]', async () => {
