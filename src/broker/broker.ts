@@ -9,7 +9,7 @@ import { Metrics } from './metrics.js';
 import { resolveOptions, type BrokerOptions } from './options.js';
 import { RetainedStore } from './retain.js';
 import { Router } from './router.js';
-import type { Session, SubscriptionRecord } from './session.js';
+import type { Session, SessionOwner, SubscriptionRecord } from './session.js';
 import { SessionRegistry } from './session-registry.js';
 import { SysTopics } from './sys-topics.js';
 import { TimerWheel } from './timer-wheel.js';
@@ -27,7 +27,7 @@ export interface BrokerDeps {
  * The broker core: owns sessions, subscriptions, retained messages, wills, timers and the
  * per-turn write batching. Transports hand it connections through `accept`.
  */
-export class Broker {
+export class Broker implements SessionOwner {
   readonly options: BrokerOptions;
   readonly log: Logger;
   readonly hooks: HookRegistry;
@@ -196,6 +196,14 @@ export class Broker {
     if (session.expiryInterval === 0) this.endSession(session);
     else if (session.expiryInterval !== NEVER_EXPIRES)
       this.timers.schedule(session.expiryTimer, session.expiryInterval * 1000);
+  }
+
+  sessionExpired(session: Session): void {
+    this.endSession(session);
+  }
+
+  willDelayElapsed(session: Session): void {
+    this.publishDelayedWill(session);
   }
 
   publishDelayedWill(session: Session): void {

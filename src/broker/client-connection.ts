@@ -13,11 +13,11 @@ import {
 } from '../codec/index.js';
 import { InboundAliases, OutboundAliases } from '../topic/index.js';
 import type { ClientInfo } from '../hooks/types.js';
-import type { Connection } from '../transport/types.js';
+import type { Connection, ConnectionHandlers } from '../transport/types.js';
 import type { Broker } from './broker.js';
 import type { Message } from './message.js';
 import type { Session } from './session.js';
-import { Timer } from './timer-wheel.js';
+import { Timer, type TimerTarget } from './timer-wheel.js';
 import { dispatchPacket } from './dispatch.js';
 
 export const ClientState = {
@@ -44,7 +44,7 @@ const CLOSE_LINGER_MS = 1000;
  * path, keepalive, and the one place where a protocol failure becomes a CONNACK or
  * DISCONNECT reason code (3.1.1 clients just get the socket closed).
  */
-export class ClientConnection implements PacketSink, ClientInfo {
+export class ClientConnection implements PacketSink, ClientInfo, ConnectionHandlers, TimerTarget {
   readonly broker: Broker;
   readonly conn: Connection;
   readonly decoder: FrameDecoder;
@@ -98,12 +98,8 @@ export class ClientConnection implements PacketSink, ClientInfo {
     this.keepalive = 0;
     this.lastActivity = Date.now();
     this.packetSeen = false;
-    this.keepaliveTimer = new Timer(() => {
-      this.checkKeepalive();
-    });
-    this.maintenanceTimer = new Timer(() => {
-      this.maintain();
-    });
+    this.keepaliveTimer = new Timer(this);
+    this.maintenanceTimer = new Timer(this);
     this.will = null;
     this.willDelay = 0;
     this.willExpiry = 0;
@@ -121,17 +117,8 @@ export class ClientConnection implements PacketSink, ClientInfo {
     this.flushQueued = false;
     this.congestedSince = 0;
     this.lingerTimer = null;
-    conn.setHandlers({
-      onData: (chunk) => {
-        this.onData(chunk);
-      },
-      onDrain: () => {
-        this.onDrain();
-      },
-      onClose: () => {
-        this.onSocketClosed();
-      },
-    });
+    // The connection calls our methods directly: no closure per connection.
+    conn.setHandlers(this);
     // [MQTT-3.1.4-?] a socket that never sends CONNECT is closed after connectTimeout.
     broker.timers.schedule(this.keepaliveTimer, broker.options.connectTimeout * 1000);
   }
@@ -154,7 +141,7 @@ export class ClientConnection implements PacketSink, ClientInfo {
 
   // ---------------------------------------------------------------- input
 
-  private onData(chunk: Buffer): void {
+  onData(chunk: Buffer): void {
     this.broker.metrics.bytesReceived += chunk.length;
     try {
       this.decoder.push(chunk);
@@ -282,7 +269,7 @@ export class ClientConnection implements PacketSink, ClientInfo {
     this.broker.connectionLost(this, reasonCode);
   }
 
-  private onSocketClosed(): void {
+  onClose(): void {
     if (!this.closing) {
       this.closing = true;
       this.decoder.destroy();
@@ -295,6 +282,11 @@ export class ClientConnection implements PacketSink, ClientInfo {
   }
 
   // ---------------------------------------------------------------- keepalive
+
+  onTimer(timer: Timer): void {
+    if (timer === this.keepaliveTimer) this.checkKeepalive();
+    else this.maintain();
+  }
 
   /** Starts keepalive enforcement at keepalive x multiplier [MQTT-3.1.2-22], and upkeep. */
   startTimers(): void {
@@ -403,7 +395,7 @@ export class ClientConnection implements PacketSink, ClientInfo {
     if (!ok && this.congestedSince === 0) this.congestedSince = Date.now();
   }
 
-  private onDrain(): void {
+  onDrain(): void {
     this.congestedSince = 0;
     if (this.state === ClientState.CONNECTED && this.session !== null) {
       this.broker.delivery.pump(this.session);

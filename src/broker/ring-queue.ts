@@ -7,8 +7,9 @@ export class RingQueue<T> {
   private head: number;
   private count: number;
 
-  constructor(initialCapacity = 16) {
-    this.items = new Array<T | undefined>(initialCapacity);
+  /** Storage is allocated on the first push: most sessions never queue anything. */
+  constructor() {
+    this.items = [];
     this.head = 0;
     this.count = 0;
   }
@@ -37,7 +38,7 @@ export class RingQueue<T> {
   }
 
   clear(): void {
-    this.items = new Array<T | undefined>(16);
+    this.items = [];
     this.head = 0;
     this.count = 0;
   }
@@ -51,7 +52,7 @@ export class RingQueue<T> {
   }
 
   private grow(): void {
-    const next = new Array<T | undefined>(this.items.length * 2);
+    const next = new Array<T | undefined>(Math.max(8, this.items.length * 2));
     for (let i = 0; i < this.count; i++) next[i] = this.items[(this.head + i) % this.items.length];
     this.items = next;
     this.head = 0;

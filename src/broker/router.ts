@@ -56,6 +56,11 @@ export class Router {
       this.remove(session, record.rawFilter);
   }
 
+  /** True when any subscription (shared or not) matches `topic`. */
+  hasSubscribers(topic: string): boolean {
+    return this.trie.matchAll(topic, ignore, ignore, null) > 0;
+  }
+
   /** Routes one message; returns how many copies were handed to sessions. */
   route(message: Message): number {
     this.epoch++;
@@ -172,6 +177,9 @@ export class Router {
     this.groups.push(group);
   }
 }
+
+// A visitor that only lets the trie count matches.
+const ignore = (): void => {};
 
 function visitSubscription(
   record: SubscriptionRecord,

@@ -65,15 +65,7 @@ export class SessionRegistry {
   }
 
   private create(id: string): Session {
-    const session: Session = new Session(
-      id,
-      () => {
-        this.broker.endSession(session);
-      },
-      () => {
-        this.broker.publishDelayedWill(session);
-      },
-    );
+    const session = new Session(id, this.broker);
     this.byId.set(id, session);
     return session;
   }

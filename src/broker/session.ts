@@ -1,7 +1,7 @@
 import type { QoS, Subscription } from '../codec/index.js';
 import type { Message } from './message.js';
 import { RingQueue } from './ring-queue.js';
-import { Timer } from './timer-wheel.js';
+import { Timer, type TimerTarget } from './timer-wheel.js';
 import type { ClientConnection } from './client-connection.js';
 import type { SharedGroup } from '../topic/index.js';
 
@@ -77,12 +77,19 @@ export class Outbound {
   }
 }
 
+/** Who is told when a session's timers fire (the broker). */
+export interface SessionOwner {
+  sessionExpired(session: Session): void;
+  willDelayElapsed(session: Session): void;
+}
+
 /**
  * The state that outlives a connection [MQTT-4.1]: subscriptions, QoS 1/2 messages in
  * flight or queued towards the client, and QoS 2 packet ids received but not yet released.
  */
-export class Session {
+export class Session implements TimerTarget {
   readonly clientId: string;
+  private readonly owner: SessionOwner;
   client: ClientConnection | null;
   readonly subscriptions: Map<string, SubscriptionRecord>;
   /** Outbound QoS>0 messages with a packet id, in send order (Map keeps insertion order). */
@@ -105,22 +112,28 @@ export class Session {
   routeRetainAsPublished: boolean;
   routeSubscriptionIds: number[] | null;
 
-  constructor(clientId: string, onExpire: () => void, onWill: () => void) {
+  constructor(clientId: string, owner: SessionOwner) {
     this.clientId = clientId;
+    this.owner = owner;
     this.client = null;
     this.subscriptions = new Map();
     this.inflight = new Map();
     this.queue = new RingQueue();
     this.awaitingRelease = new Set();
     this.expiryInterval = 0;
-    this.expiryTimer = new Timer(onExpire);
+    this.expiryTimer = new Timer(this);
     this.delayedWill = null;
-    this.willTimer = new Timer(onWill);
+    this.willTimer = new Timer(this);
     this.nextId = 1;
     this.routeEpoch = 0;
     this.routeQos = 0;
     this.routeRetainAsPublished = false;
     this.routeSubscriptionIds = null;
+  }
+
+  onTimer(timer: Timer): void {
+    if (timer === this.expiryTimer) this.owner.sessionExpired(this);
+    else this.owner.willDelayElapsed(this);
   }
 
   /** Messages held for the client: in flight plus queued (bounded by max_mqueue_len). */

@@ -37,7 +37,7 @@ export class SysTopics {
 
   /** NanoMQ's `$SYS/brokers/connected` payload. */
   connected(client: ClientConnection, packet: ConnectPacket): void {
-    if (!this.broker.options.sysEvents) return;
+    if (!this.wanted(SYS_CONNECTED)) return;
     this.emit(SYS_CONNECTED, {
       username: client.username ?? '',
       ts: Date.now(),
@@ -53,7 +53,7 @@ export class SysTopics {
 
   /** NanoMQ's `$SYS/brokers/disconnected` payload; reason_code is hex, e.g. "8b". */
   disconnected(client: ClientConnection, reasonCode: number): void {
-    if (!this.broker.options.sysEvents) return;
+    if (!this.wanted(SYS_DISCONNECTED)) return;
     this.emit(SYS_DISCONNECTED, {
       username: client.username ?? '',
       ts: Date.now(),
@@ -86,6 +86,13 @@ export class SysTopics {
         null,
       );
     }
+  }
+
+  /** Events are built only when enabled and someone listens (or an observer hook might). */
+  private wanted(topic: string): boolean {
+    const b = this.broker;
+    if (!b.options.sysEvents) return false;
+    return b.router.hasSubscribers(topic) || b.hooks.get('messagePublished') !== null;
   }
 
   private emit(topic: string, body: object): void {

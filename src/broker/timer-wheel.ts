@@ -4,16 +4,21 @@
  * cancelling are O(1) and no per-client setTimeout exists. Deadlines are rounded up to the
  * next tick, which is fine for second-granularity MQTT timers.
  */
+/** Whoever owns timers: one method instead of one closure per timer (memory per client). */
+export interface TimerTarget {
+  onTimer(timer: Timer): void;
+}
+
 export class Timer {
   /** Tick at which this timer fires. */
   tick: number;
-  readonly callback: () => void;
+  readonly target: TimerTarget;
   /** Slot it sits in, or -1 when not scheduled. */
   slot: number;
 
-  constructor(callback: () => void) {
+  constructor(target: TimerTarget) {
     this.tick = 0;
-    this.callback = callback;
+    this.target = target;
     this.slot = -1;
   }
 
@@ -78,7 +83,7 @@ export class TimerWheel {
         if (timer.tick > this.currentTick) continue; // a later lap of the wheel
         slot.delete(timer);
         timer.slot = -1;
-        timer.callback();
+        timer.target.onTimer(timer);
       }
     }
   }

@@ -17,6 +17,12 @@ export interface FrameDecoderOptions {
   version?: 0 | ProtocolVersion;
 }
 
+/**
+ * One Reader serves every decoder: a frame is decoded synchronously from start to end and
+ * never re-entrantly, so per-connection readers would only cost memory.
+ */
+const SHARED_READER = new Reader();
+
 /** The largest packet MQTT can express: 1 + 4 + 268,435,455 bytes. */
 export const MAX_PACKET_SIZE = 268_435_460;
 
@@ -33,7 +39,6 @@ export class FrameDecoder {
   version: 0 | ProtocolVersion;
   maxPacketSize: number;
   private readonly sink: PacketSink;
-  private readonly reader: Reader;
   private chunks: Buffer[];
   private buffered: number;
   private paused: boolean;
@@ -43,7 +48,6 @@ export class FrameDecoder {
     this.sink = sink;
     this.version = options.version ?? 0;
     this.maxPacketSize = options.maxPacketSize ?? MAX_PACKET_SIZE;
-    this.reader = new Reader();
     this.chunks = [];
     this.buffered = 0;
     this.paused = false;
@@ -207,7 +211,7 @@ export class FrameDecoder {
     let packet: Packet;
     try {
       packet = decodePacket(
-        this.reader.reset(buf, offset + headerLength, offset + frame),
+        SHARED_READER.reset(buf, offset + headerLength, offset + frame),
         first,
         this.version,
       );
