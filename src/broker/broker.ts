@@ -106,6 +106,14 @@ export class Broker implements SessionOwner {
     await Promise.all(closing);
   }
 
+  /**
+   * Applies new values of run-time knobs (`edgemq reload`). Connected clients keep what
+   * they negotiated at CONNECT; new connections and later decisions use the new values.
+   */
+  reconfigure(changes: Partial<BrokerOptions>): void {
+    Object.assign(this.options, changes);
+  }
+
   /** A transport accepted a connection. */
   accept(conn: Connection): void {
     if (this.stopping) {

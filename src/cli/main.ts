@@ -1,10 +1,15 @@
 // `edgemq <command>`: the only place that may exit the process.
+import { CliError } from './cli-error.js';
+import { runReload, runRestart, runStop } from './control.js';
 import { runStart, START_HELP } from './start.js';
 
 const HELP = `Usage: edgemq <command> [options]
 
 Commands:
   start     start the broker (edgemq start --help)
+  stop      stop the running broker
+  restart   stop it, then start again
+  reload    re-read the configuration of the running broker
 
 Run 'edgemq <command> --help' for a command's options.
 `;
@@ -14,6 +19,12 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       return runStart(rest);
+    case 'stop':
+      return runStop(rest);
+    case 'restart':
+      return runRestart(rest);
+    case 'reload':
+      return runReload(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -32,7 +43,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`edgemq: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
+    process.exitCode = error instanceof CliError ? error.exitCode : 2;
   },
 );
 

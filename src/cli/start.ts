@@ -1,12 +1,18 @@
-import { pino, destination } from 'pino';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrokerOptions } from '../broker/options.js';
 import { parseStartArgs } from '../config/flags.js';
 import { loadConfig } from '../config/load.js';
 import { toRuntimeOptions } from '../config/to-broker-options.js';
+import { createLogger } from '../logging/index.js';
 import { createBroker } from '../server.js';
+import { CliError } from './cli-error.js';
+import { readPidFile, removePidFile, runDir, writePidFile } from './run-dir.js';
 
 export const START_HELP = `Usage: edgemq start [--conf FILE | --old_conf FILE] [options]
 
-Starts the broker in the foreground with in-memory state. Settings come from, lowest
+Starts the broker (in the foreground unless -d). Settings come from, lowest
 first: defaults, the config file, environment variables (NANOMQ_*, EDGEMQ_<KEY>), flags.
 See docs/reference/configuration.md.
 
@@ -38,6 +44,21 @@ Options:
   -h, --help             this help
 `;
 
+/** The BrokerOptions that `reload` may change on a running broker (NanoMQ's hot knobs). */
+const HOT_KEYS = [
+  'maxPacketSize',
+  'maxMqueueLen',
+  'retryInterval',
+  'keepaliveMultiplier',
+  'maxTopicAlias',
+  'maxInflight',
+  'allowAnonymous',
+] as const;
+
+function withoutDaemonFlag(argv: string[]): string[] {
+  return argv.filter((a) => a !== '-d' && a !== '--daemon' && !a.startsWith('--daemon='));
+}
+
 /** `edgemq start`: runs until SIGTERM / SIGINT, then shuts down cleanly (exit 0). */
 export async function runStart(argv: string[]): Promise<number> {
   const flags = parseStartArgs(argv);
@@ -48,25 +69,80 @@ export async function runStart(argv: string[]): Promise<number> {
   // A ConfigError propagates to main(): one line on stderr, exit code 2.
   const { config, warnings } = loadConfig({ env: process.env, argvFlags: flags });
   const runtime = toRuntimeOptions(config);
-  for (const warning of warnings) process.stderr.write(`edgemq: warning: ${warning}\n`);
-  const elsewhere = runtime.log.to.filter((t) => t !== 'console');
-  if (elsewhere.length > 0) {
-    process.stderr.write(
-      `edgemq: warning: log.to: ${elsewhere.join(', ')} output is not wired up yet (logging to stderr)\n`,
-    );
+  const running = readPidFile();
+  if (running !== null) throw new CliError(`edgemq is already running (pid ${running.pid})`, 1);
+  if (runtime.daemon && process.env.EDGEMQ_DAEMON_CHILD !== '1') {
+    return daemonize(withoutDaemonFlag(argv));
   }
-  const logger = pino({ level: runtime.log.level, base: null }, destination(2));
-  const broker = createBroker(runtime.broker, { logger });
+  for (const warning of warnings) process.stderr.write(`edgemq: warning: ${warning}\n`);
+  const log = createLogger(runtime.log);
+  const broker = createBroker(runtime.broker, { logger: log.logger });
   const bound = await broker.start();
-  for (const b of bound)
+  for (const b of bound) {
     process.stderr.write(`edgemq listening on ${b.kind}://${b.host}:${b.port}\n`);
+  }
+  writePidFile({ pid: process.pid, args: withoutDaemonFlag(argv), cwd: process.cwd() });
+
+  // SIGHUP (from `edgemq reload`): re-read the configuration and apply what can change live.
+  const onReload = (): void => {
+    try {
+      const args = readPidFile()?.args ?? argv;
+      const next = toRuntimeOptions(
+        loadConfig({ env: process.env, argvFlags: parseStartArgs(args) }).config,
+      );
+      const hot: Partial<BrokerOptions> = {};
+      for (const key of HOT_KEYS) Object.assign(hot, { [key]: next.broker[key] });
+      broker.reconfigure(hot);
+      log.setLevel(next.log.level);
+      log.logger.info({ keys: HOT_KEYS }, 'configuration reloaded');
+    } catch (error) {
+      log.logger.error({ err: error }, 'reload failed; keeping the current configuration');
+    }
+  };
+  process.on('SIGHUP', onReload);
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
   });
+  process.off('SIGHUP', onReload);
   await broker.stop();
+  removePidFile(process.pid);
+  await log.close();
+  return 0;
+}
+
+/**
+ * `-d`: starts the same command detached, with its output in the run directory, and
+ * returns once it is listening (exit 0) or has failed (its error, exit 2).
+ */
+async function daemonize(args: string[]): Promise<number> {
+  mkdirSync(runDir(), { recursive: true });
+  const outPath = join(runDir(), 'edgemq.out');
+  const out = openSync(outPath, 'w');
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, process.argv[1] ?? '', 'start', ...args],
+    {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, EDGEMQ_DAEMON_CHILD: '1' },
+    },
+  );
+  closeSync(out);
+  const pid = child.pid ?? 0;
+  const status = { exited: false };
+  child.once('exit', () => {
+    status.exited = true;
+  });
+  const deadline = Date.now() + 20_000;
+  while (readPidFile()?.pid !== pid) {
+    if (status.exited || Date.now() > deadline) {
+      const lines = readFileSync(outPath, 'utf8').trim().split('\n');
+      throw new CliError(lines.at(-1)?.replace(/^edgemq: /, '') ?? 'the daemon did not start', 2);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.unref();
+  process.stdout.write(`edgemq started in the background (pid ${pid}); output in ${outPath}\n`);
   return 0;
 }

@@ -1,6 +1,19 @@
 // Child processes for interop tests (mosquitto_pub/sub, Python paho, the CLI): output is
 // collected as text, every wait is bounded, and a child is killed by its PID.
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Every child gets its own edgemq run directory, so brokers started by tests running in
+ * parallel never see each other's pid file (unless a test passes EDGEMQ_RUN_DIR itself).
+ */
+function isolatedEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const base = env ?? process.env;
+  if (base.EDGEMQ_RUN_DIR !== undefined) return base;
+  return { ...base, EDGEMQ_RUN_DIR: mkdtempSync(join(tmpdir(), 'edgemq-run-')) };
+}
 
 export interface ChildExit {
   /** Exit code, or null when the child was ended by a signal. */
@@ -29,7 +42,7 @@ export class Child {
     this.command = [cmd, ...args].join(' ');
     const proc = spawn(cmd, args, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: isolatedEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     if (proc.pid === undefined) throw new Error(`could not spawn ${this.command}`);
