@@ -13,7 +13,7 @@ import {
 } from '../codec/index.js';
 import { InboundAliases, OutboundAliases } from '../topic/index.js';
 import type { ClientInfo } from '../hooks/types.js';
-import type { Connection, ConnectionHandlers } from '../transport/types.js';
+import type { Connection, ConnectionHandlers, PeerCertificate } from '../transport/types.js';
 import type { Broker } from './broker.js';
 import type { Message } from './message.js';
 import type { Session } from './session.js';
@@ -133,6 +133,11 @@ export class ClientConnection implements PacketSink, ClientInfo, ConnectionHandl
 
   get transport(): string {
     return this.conn.kind;
+  }
+
+  /** The verified client certificate (mutual TLS), null otherwise. */
+  get certificate(): PeerCertificate | null {
+    return this.conn.peerCertificate;
   }
 
   get connected(): boolean {

@@ -1,11 +1,61 @@
 // Every broker knob in one typed object; the config layer (HOCON, legacy, env, flags)
 // fills it. Names follow NanoMQ's `mqtt.*` keys where one exists.
 
-export interface ListenerSpec {
-  kind: 'tcp';
+/** TLS material and client-certificate policy (NanoMQ `listeners.ssl` / `listeners.wss`). */
+export interface ListenerTlsSpec {
+  /** `keyfile` */
+  keyFile: string;
+  /** `certfile` */
+  certFile: string;
+  /** `cacertfile`: the CA client certificates must chain to (required with verifyPeer). */
+  caFile?: string;
+  /** `key_password` */
+  keyPassword?: string;
+  /** `verify_peer`: ask for a client certificate; one that is sent must chain to caFile. */
+  verifyPeer: boolean;
+  /** `fail_if_no_peer_cert`: with verifyPeer, refuse clients that send no certificate. */
+  failIfNoPeerCert: boolean;
+}
+
+interface ListenerSpecBase {
   host: string;
   port: number;
+  /** Instance name (`listeners.ssl.devices` -> 'devices'); logs show `<kind>:<name>`. */
+  name?: string;
 }
+
+/** `listeners.tcp` (`nmq-tcp://`). */
+export interface TcpListenerSpec extends ListenerSpecBase {
+  kind: 'tcp';
+  /** Expect a PROXY protocol v1/v2 header (`proxy_protocol`). */
+  proxyProtocol?: boolean;
+}
+
+/** `listeners.ssl` (`tls+nmq-tcp://`). */
+export interface TlsListenerSpec extends ListenerSpecBase {
+  kind: 'tls';
+  tls: ListenerTlsSpec;
+  proxyProtocol?: boolean;
+  /** The verified client certificate's CN becomes the user name (`use_identity_as_username`). */
+  useIdentityAsUsername?: boolean;
+}
+
+/** `listeners.ws` (`nmq-ws://host:port/path`). */
+export interface WsListenerSpec extends ListenerSpecBase {
+  kind: 'ws';
+  /** The path that upgrades, from `bind`; default '/mqtt'. */
+  path?: string;
+}
+
+/** `listeners.wss` (`nmq-wss://host:port/path`); works without a ws listener. */
+export interface WssListenerSpec extends ListenerSpecBase {
+  kind: 'wss';
+  path?: string;
+  tls: ListenerTlsSpec;
+  useIdentityAsUsername?: boolean;
+}
+
+export type ListenerSpec = TcpListenerSpec | TlsListenerSpec | WsListenerSpec | WssListenerSpec;
 
 export interface BrokerOptions {
   listeners: ListenerSpec[];

@@ -12,11 +12,19 @@ export interface ClientInfo {
   readonly transport: string;
 }
 
+/** A verified client certificate (mutual TLS): its subject fields and Common Name. */
+export interface CertificateInfo {
+  readonly subject: Readonly<Record<string, string>>;
+  readonly cn: string | null;
+}
+
 export interface ConnectContext extends ClientInfo {
   readonly password: Buffer | null;
   readonly clean: boolean;
   readonly keepalive: number;
   readonly properties: Properties | null;
+  /** The client certificate, when the listener verified one (tls / wss with verify_peer). */
+  readonly certificate?: CertificateInfo | null;
 }
 
 /** A message as hooks see it. */

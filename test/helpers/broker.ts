@@ -1,27 +1,61 @@
 // Starts a real broker on a loopback port chosen by the OS (port 0), for integration tests.
 import { createBroker } from '../../src/server.js';
 import type { Broker } from '../../src/broker/broker.js';
-import type { BrokerOptions } from '../../src/broker/options.js';
+import type { BrokerOptions, ListenerSpec } from '../../src/broker/options.js';
+
+/** One listener the broker bound, with the URL a client uses to reach it. */
+export interface BoundListener {
+  readonly kind: ListenerSpec['kind'];
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+}
 
 export interface RunningBroker {
   readonly broker: Broker;
+  /** The first listener's port and URL. */
   readonly port: number;
   readonly url: string;
+  /** Every listener, in the order given. */
+  readonly listeners: readonly BoundListener[];
   close(): Promise<void>;
 }
 
-export async function startBroker(options: Partial<BrokerOptions> = {}): Promise<RunningBroker> {
-  const broker = createBroker({
-    sysInterval: 0,
-    ...options,
-    listeners: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }],
+const SCHEMES = { tcp: 'mqtt', tls: 'mqtts', ws: 'ws', wss: 'wss' } as const;
+
+function urlOf(spec: ListenerSpec, host: string, port: number): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  const path = spec.kind === 'ws' || spec.kind === 'wss' ? (spec.path ?? '/mqtt') : '';
+  return `${SCHEMES[spec.kind]}://${h}:${port}${path}`;
+}
+
+/**
+ * Starts a broker with one tcp listener on 127.0.0.1:0, or with `listeners` when given
+ * (any kind; use port 0). `options.listeners` is ignored either way.
+ */
+export async function startBroker(
+  options: Partial<BrokerOptions> = {},
+  listeners: ListenerSpec[] = [{ kind: 'tcp', host: '127.0.0.1', port: 0 }],
+): Promise<RunningBroker> {
+  const broker = createBroker({ sysInterval: 0, ...options, listeners });
+  let bound;
+  try {
+    bound = await broker.start();
+  } catch (error) {
+    await broker.stop();
+    throw error;
+  }
+  const all = bound.map((b, i) => {
+    const spec = listeners[i] as ListenerSpec;
+    return { kind: spec.kind, host: b.host, port: b.port, url: urlOf(spec, b.host, b.port) };
   });
-  const [bound] = await broker.start();
-  if (bound === undefined) throw new Error('broker did not bind');
+  const first = all[0];
+  if (first === undefined) throw new Error('broker did not bind');
   return {
     broker,
-    port: bound.port,
-    url: `mqtt://127.0.0.1:${bound.port}`,
+    port: first.port,
+    url: first.url,
+    listeners: all,
     close: () => broker.stop(),
   };
 }

@@ -44,6 +44,19 @@ export function handleConnect(client: ClientConnection, packet: ConnectPacket): 
   client.username = packet.username;
   client.keepalive = packet.keepalive;
 
+  // use_identity_as_username (Mosquitto): the verified client certificate's CN is the user
+  // name and the certificate is the credential; without one the client is refused.
+  const byIdentity = client.conn.listener.useIdentityAsUsername;
+  if (byIdentity) {
+    const cn = client.certificate?.cn ?? null;
+    if (cn === null) {
+      broker.metrics.authFailures++;
+      client.fail(ReasonCode.NOT_AUTHORIZED, 'a verified client certificate with a CN is required');
+      return;
+    }
+    client.username = cn;
+  }
+
   // Will checks: a valid topic name [MQTT-3.1.3-11], a QoS and retain the broker supports.
   if (packet.will !== null) {
     const will = packet.will;
@@ -69,8 +82,8 @@ export function handleConnect(client: ClientConnection, packet: ConnectPacket): 
 
   const ctx: ConnectContext = {
     clientId,
-    username: packet.username,
-    password: packet.password,
+    username: client.username,
+    password: byIdentity ? null : packet.password,
     protocolVersion: packet.protocolVersion,
     remoteAddress: client.remoteAddress,
     remotePort: client.remotePort,
@@ -78,8 +91,9 @@ export function handleConnect(client: ClientConnection, packet: ConnectPacket): 
     clean: packet.clean,
     keepalive: packet.keepalive,
     properties: props,
+    certificate: client.certificate,
   };
-  const fallback: Verdict = options.allowAnonymous ? 'allow' : 'deny';
+  const fallback: Verdict = options.allowAnonymous || byIdentity ? 'allow' : 'deny';
   const verdict = broker.hooks.decide('authenticate', [ctx], fallback);
   if (verdict instanceof Promise) {
     client.decoder.pause(); // later packets wait for the decision, in order
