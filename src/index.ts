@@ -1,7 +1,13 @@
 // Public API of edgemq.
-export { createBroker } from './server.js';
+export {
+  brokerListeners,
+  createBroker,
+  reloadCertificates,
+  type CertificateReload,
+} from './server.js';
+export type { Listener, ListenerInfo, ListenerStats } from './transport/types.js';
 export { Broker } from './broker/broker.js';
-export type { BrokerOptions, ListenerSpec } from './broker/options.js';
+export type { BrokerOptions, ListenerSpec, ListenerTlsSpec } from './broker/options.js';
 export { DEFAULT_BROKER_OPTIONS } from './broker/options.js';
 export { Message } from './broker/message.js';
 export type * from './hooks/types.js';

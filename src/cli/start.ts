@@ -6,7 +6,7 @@ import { parseStartArgs } from '../config/flags.js';
 import { loadConfig } from '../config/load.js';
 import { toRuntimeOptions } from '../config/to-broker-options.js';
 import { createLogger } from '../logging/index.js';
-import { createBroker } from '../server.js';
+import { createBroker, reloadCertificates } from '../server.js';
 import { CliError } from './cli-error.js';
 import { readPidFile, removePidFile, runDir, writePidFile } from './run-dir.js';
 
@@ -77,7 +77,16 @@ export async function runStart(argv: string[]): Promise<number> {
   for (const warning of warnings) process.stderr.write(`edgemq: warning: ${warning}\n`);
   const log = createLogger(runtime.log);
   const broker = createBroker(runtime.broker, { logger: log.logger });
-  const bound = await broker.start();
+  let bound;
+  try {
+    bound = await broker.start();
+  } catch (error) {
+    // An unreadable key file or a port in use: close what did start, so the process exits
+    // with main()'s one line and code 2.
+    await broker.stop();
+    await log.close();
+    throw error;
+  }
   for (const b of bound) {
     process.stderr.write(`edgemq listening on ${b.kind}://${b.host}:${b.port}\n`);
   }
@@ -85,6 +94,10 @@ export async function runStart(argv: string[]): Promise<number> {
 
   // SIGHUP (from `edgemq reload`): re-read the configuration and apply what can change live.
   const onReload = (): void => {
+    // TLS listeners re-read their key, certificate and CA files (the paths they started with)
+    // for new handshakes; connected clients stay. reloadCertificates logs each listener's
+    // outcome: info when reloaded, error (keeping its current certificate) when a file fails.
+    reloadCertificates(broker);
     try {
       const args = readPidFile()?.args ?? argv;
       const next = toRuntimeOptions(

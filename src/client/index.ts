@@ -14,6 +14,8 @@ export {
   type WillOptions,
 } from './options.js';
 export { tcpTransport } from './tcp.js';
+export { tlsTransport, type Pem, type TlsClientOptions, type TlsTransportOptions } from './tls.js';
+export { wsTransport, type WsTransportOptions } from './ws.js';
 export { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export {
   MemoryMessageStore,

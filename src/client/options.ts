@@ -12,11 +12,14 @@ import {
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { MemoryMessageStore, type MessageStore } from './store.js';
 import { tcpTransport } from './tcp.js';
+import { tlsTransport, type TlsClientOptions } from './tls.js';
+import { wsTransport } from './ws.js';
 
 /**
  * Opens a byte stream to the broker. The client writes CONNECT at once (a socket buffers
- * until it is connected) and learns of failure from 'error' / 'close'. TLS, WebSocket and
- * QUIC plug in here without touching the core.
+ * until it is connected) and learns of failure from 'error' / 'close'. Called once per
+ * connection attempt, so a reconnect gets a fresh socket. tcpTransport, tlsTransport and
+ * wsTransport make one; QUIC would plug in the same way.
  */
 export type Transport = () => Duplex;
 
@@ -55,11 +58,19 @@ export interface WillOptions {
 }
 
 export interface ClientOptions {
+  /**
+   * Where the broker is, instead of host / port: `mqtt://HOST:PORT` (also tcp:), `mqtts://`
+   * (also tls:, ssl:), `ws://HOST:PORT/PATH` or `wss://...`; picks the transport, with the
+   * TLS settings of `tls`. Default ports: 1883, 8883, 80, 443.
+   */
+  url?: string;
+  /** TLS settings (CA, client certificate, ...) for an mqtts:// or wss:// `url`. */
+  tls?: TlsClientOptions;
   /** Used by the default TCP transport and in error messages. Default 'localhost'. */
   host?: string;
   /** Default 1883. */
   port?: number;
-  /** Byte stream factory; default: net.connect(host, port) with Nagle off. */
+  /** Byte stream factory; default: net.connect(host, port) with Nagle off (or from `url`). */
   transport?: Transport;
   /** 3 (MQTT 3.1), 4 (3.1.1) or 5 (default). */
   protocolVersion?: ProtocolVersion;
@@ -125,9 +136,48 @@ function checkInt(name: string, value: number, min: number, max: number): number
   return value;
 }
 
+const URL_SCHEMES: Readonly<Record<string, { kind: 'tcp' | 'tls' | 'ws'; port: number }>> = {
+  'mqtt:': { kind: 'tcp', port: 1883 },
+  'tcp:': { kind: 'tcp', port: 1883 },
+  'mqtts:': { kind: 'tls', port: 8883 },
+  'tls:': { kind: 'tls', port: 8883 },
+  'ssl:': { kind: 'tls', port: 8883 },
+  'ws:': { kind: 'ws', port: 80 },
+  'wss:': { kind: 'ws', port: 443 },
+};
+
+/** Host, port and transport from a broker URL (the `url` option). */
+function fromUrl(
+  url: string,
+  tls: TlsClientOptions,
+): { host: string; port: number; transport: Transport } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`invalid broker URL "${url}" (expected mqtt://HOST:PORT)`);
+  }
+  const scheme = URL_SCHEMES[parsed.protocol];
+  if (scheme === undefined) {
+    throw new TypeError(
+      `invalid broker URL "${url}": scheme ${parsed.protocol} (expected mqtt:, mqtts:, ws: or wss:)`,
+    );
+  }
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost';
+  const port = parsed.port === '' ? scheme.port : Number(parsed.port);
+  const transport =
+    scheme.kind === 'tcp'
+      ? tcpTransport(host, port)
+      : scheme.kind === 'tls'
+        ? tlsTransport({ ...tls, host, port })
+        : wsTransport({ ...tls, url });
+  return { host, port, transport };
+}
+
 export function resolveOptions(o: ClientOptions): ResolvedOptions {
-  const host = o.host ?? 'localhost';
-  const port = checkInt('port', o.port ?? 1883, 0, 65535);
+  const target = o.url === undefined ? null : fromUrl(o.url, o.tls ?? {});
+  const host = target?.host ?? o.host ?? 'localhost';
+  const port = checkInt('port', target?.port ?? o.port ?? 1883, 0, 65535);
   const version: number = o.protocolVersion ?? 5; // checked at run time for JavaScript callers
   if (version !== 3 && version !== 4 && version !== 5) {
     throw new RangeError(`protocolVersion must be 3, 4 or 5, got ${version}`);
@@ -136,7 +186,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
   return {
     host,
     port,
-    transport: o.transport ?? tcpTransport(host, port),
+    transport: o.transport ?? target?.transport ?? tcpTransport(host, port),
     protocolVersion: version,
     clientId: o.clientId ?? `edgemq-${randomBytes(6).toString('hex')}`,
     clean: o.clean ?? true,

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { ConfigDraft } from './draft.js';
 import { ConfigError, type Origin } from './errors.js';
 import { parseListenerUrl, type ListenerType } from './listener-url.js';
-import { getPath } from './raw.js';
+import { getPath, isRawObject, pathKey, type RawValue } from './raw.js';
 
 /** parseArgs options of `edgemq start`. */
 export const START_OPTIONS = {
@@ -104,7 +104,7 @@ export const FLAG_NOTES: readonly { flag: string; effect: string }[] = [
   {
     flag: '--url URL',
     effect:
-      'repeatable; replaces every listener of the file: `nmq-tcp://` (listeners.tcp), `tls+nmq-tcp://` (listeners.ssl), `nmq-ws://` (listeners.ws), `nmq-wss://` (listeners.wss)',
+      'repeatable; replaces every listener of the file: `nmq-tcp://` (listeners.tcp), `tls+nmq-tcp://` (listeners.ssl), `nmq-ws://HOST:PORT/PATH` (listeners.ws), `nmq-wss://HOST:PORT/PATH` (listeners.wss); IPv6 hosts in brackets. The TLS settings of the file and the TLS flags apply to the TLS URLs (to nmq-wss:// when no tls+nmq-tcp:// is given)',
   },
   { flag: '--http [true|false]', effect: 'turns the http_server block on or off' },
   { flag: '--log_file PATH', effect: 'sets log.dir and log.file and adds `file` to log.to' },
@@ -144,7 +144,42 @@ function toggleTarget(draft: ConfigDraft, target: string, on: boolean, from: Ori
   draft.replace(['log', 'to'], targets, from);
 }
 
-function applyUrls(draft: ConfigDraft, urls: readonly string[]): void {
+/** The TLS keys of listeners.ssl that wss shares (and that --url keeps for the URLs' listeners). */
+const TLS_KEYS = [
+  'keyfile',
+  'certfile',
+  'cacertfile',
+  'key_password',
+  'verify_peer',
+  'fail_if_no_peer_cert',
+] as const;
+
+interface KeptValue {
+  key: string;
+  value: RawValue;
+  origin: Origin | undefined;
+}
+
+/** The TLS keys set on `listeners.<type>` itself, with where they came from. */
+function tlsKeysOf(draft: ConfigDraft, type: 'ssl' | 'wss'): KeptValue[] {
+  const block = getPath(draft.raw, ['listeners', type]);
+  if (!isRawObject(block)) return [];
+  const out: KeptValue[] = [];
+  for (const key of TLS_KEYS) {
+    const value = Object.hasOwn(block, key) ? block[key] : undefined;
+    if (value === undefined || value === null) continue;
+    out.push({ key, value, origin: draft.origins.get(pathKey(['listeners', type, key])) });
+  }
+  return out;
+}
+
+/**
+ * `--url` replaces every listener of the file, but the TLS settings of the file's
+ * listeners.ssl / listeners.wss stay for a `tls+nmq-tcp://` or `nmq-wss://` URL (a wss URL
+ * without an ssl one takes the ssl settings itself). Returns the listener types the URLs name.
+ */
+function applyUrls(draft: ConfigDraft, urls: readonly string[]): Set<ListenerType> {
+  const kept = { ssl: tlsKeysOf(draft, 'ssl'), wss: tlsKeysOf(draft, 'wss') };
   const counts = new Map<ListenerType, number>();
   for (const type of ['tcp', 'ssl', 'ws', 'wss'] as const)
     draft.replace(['listeners', type], null, origin('--url', urls[0] ?? ''));
@@ -161,15 +196,49 @@ function applyUrls(draft: ConfigDraft, urls: readonly string[]): void {
       n === 1 ? ['listeners', parsed.type, 'bind'] : ['listeners', parsed.type, `url_${n}`, 'bind'];
     draft.set(path, parsed.bind, origin('--url', url));
   }
+  const restore = (type: 'ssl' | 'wss', values: readonly KeptValue[]): void => {
+    for (const { key, value, origin: from } of values) {
+      if (getPath(draft.raw, ['listeners', type, key]) !== undefined) continue;
+      draft.set(['listeners', type, key], value, from ?? origin('--url', urls[0] ?? ''));
+    }
+  };
+  if (counts.has('ssl')) restore('ssl', kept.ssl);
+  if (counts.has('wss')) {
+    restore('wss', kept.wss);
+    const ownKeyMaterial = kept.wss.some((v) => v.key === 'keyfile' || v.key === 'certfile');
+    if (!counts.has('ssl') && !ownKeyMaterial) restore('wss', kept.ssl);
+  }
+  return new Set(counts.keys());
+}
+
+/**
+ * Where the TLS flags (--cert, --key, ...) go: listeners.ssl, or with `--url` and no
+ * tls+nmq-tcp:// URL, the nmq-wss:// listener; null when no URL names a TLS listener.
+ */
+function tlsFlagTarget(urlTypes: Set<ListenerType> | null): 'ssl' | 'wss' | null {
+  if (urlTypes === null || urlTypes.has('ssl')) return 'ssl';
+  return urlTypes.has('wss') ? 'wss' : null;
 }
 
 /** Applies parsed flags to `draft` (flags win over everything else). */
 export function applyFlags(draft: ConfigDraft, flags: StartFlags): void {
-  if (flags.url !== undefined && flags.url.length > 0) applyUrls(draft, flags.url);
-  for (const { option, path } of FLAG_KEYS) {
+  const urlTypes =
+    flags.url !== undefined && flags.url.length > 0 ? applyUrls(draft, flags.url) : null;
+  const tlsTarget = tlsFlagTarget(urlTypes);
+  for (const { option, path: keyPath } of FLAG_KEYS) {
     const value = flags[option];
     if (value === undefined || Array.isArray(value)) continue;
     const name = `--${option}`;
+    let path = keyPath;
+    if (keyPath[0] === 'listeners' && keyPath[1] === 'ssl') {
+      if (tlsTarget === null) {
+        draft.warnings.push(
+          `${name}: no tls+nmq-tcp:// or nmq-wss:// --url to apply it to (ignored)`,
+        );
+        continue;
+      }
+      path = ['listeners', tlsTarget, ...keyPath.slice(2)];
+    }
     if (typeof value === 'boolean') draft.set(path, value, origin(name, ''));
     else if (option === 'verify' || option === 'fail')
       draft.set(path, flagBoolean(name, value), origin(name, value));

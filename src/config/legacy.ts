@@ -295,6 +295,8 @@ function build(entries: Map<string, Entry>): LegacyResult {
       if (key === 'max_packet_size' && /^\d+$/.test(value)) maxPacket.push(Number(value));
     } else if (URL_KEYS.has(key)) {
       if (!on(URL_KEYS.get(key))) continue;
+      // NanoMQ starts the wss listener only with TLS on too: it uses the tls.* key and certificate.
+      if (key === 'websocket.tls_url' && !on('tls.enable')) continue;
       try {
         const url = parseListenerUrl(value, `${fmt(origin)}: ${key}=${value}`);
         b.put(['listeners', url.type, 'bind'], url.bind, origin);

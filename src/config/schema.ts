@@ -149,52 +149,99 @@ const MqttSection = Section(
   { description: 'MQTT protocol limits and timers (NanoMQ marks them hot updatable).' },
 );
 
-const TcpListener = Section(
-  {
-    bind: Bind({
-      description: 'Address and port: `"0.0.0.0:1883"`, `"[::]:1883"`.',
-      default: '0.0.0.0:1883',
-    }),
-  },
-  { description: 'A named TCP listener.' },
-);
+const PROXY_PROTOCOL_DOC = {
+  description:
+    'Expect a PROXY protocol v1/v2 header first (behind a load balancer): the client address in logs and hooks is the one the header names.',
+  extension: true,
+};
+const IDENTITY_DOC = {
+  description:
+    "With verify_peer: the verified client certificate's CN becomes the user name (Mosquitto's use_identity_as_username).",
+  extension: true,
+};
+
+const TcpListenerKeys = {
+  bind: Bind({
+    description: 'Address and port: `"0.0.0.0:1883"`, `"[::]:1883"`.',
+    default: '0.0.0.0:1883',
+  }),
+  proxy_protocol: Type.Optional(Bool(PROXY_PROTOCOL_DOC)),
+};
+
+const TcpListener = Section(TcpListenerKeys, { description: 'A named TCP listener.' });
 
 const SslListenerKeys = {
-  bind: Bind({ description: 'Address and port of the TLS listener.', default: '0.0.0.0:8883' }),
-  keyfile: Type.Optional(Str({ description: 'PEM private key file.' })),
-  certfile: Type.Optional(Str({ description: 'PEM certificate file.' })),
+  bind: Bind({
+    description: 'Address and port of the TLS listener: `"0.0.0.0:8883"`, `"[::]:8883"`.',
+    default: '0.0.0.0:8883',
+  }),
+  keyfile: Type.Optional(
+    Str({
+      description:
+        'PEM private key file (required; a named instance without keyfile and certfile uses those of `listeners.ssl`).',
+    }),
+  ),
+  certfile: Type.Optional(Str({ description: 'PEM certificate file (required), chain included.' })),
   cacertfile: Type.Optional(
     Str({ description: 'PEM CA certificates, to verify client certificates.' }),
   ),
   key_password: Type.Optional(Str({ description: 'Password of an encrypted key file.' })),
-  verify_peer: Bool({ description: 'Request and verify a client certificate.', default: false }),
-  fail_if_no_peer_cert: Bool({
-    description: 'With verify_peer: refuse clients that send no certificate.',
+  verify_peer: Bool({
+    description:
+      'Request a client certificate and verify it against cacertfile (an untrusted one is refused).',
     default: false,
   }),
+  fail_if_no_peer_cert: Bool({
+    description: 'With verify_peer: refuse clients that send no certificate (mutual TLS).',
+    default: false,
+  }),
+  proxy_protocol: Type.Optional(Bool(PROXY_PROTOCOL_DOC)),
+  use_identity_as_username: Type.Optional(Bool(IDENTITY_DOC)),
 };
 
 const WsKeys = {
   bind: Bind({
-    description: 'Address, port and path: `"0.0.0.0:8083/mqtt"`.',
+    description:
+      'Address, port and path: `"0.0.0.0:8083/mqtt"`, `"[::]:8083/mqtt"`; without a path, `/mqtt`.',
     default: '0.0.0.0:8083/mqtt',
   }),
 };
 
+const INHERITED = 'inherited with the key when wss has no keyfile and certfile, see keyfile';
+
 const WssKeys = {
   bind: Bind({
-    description: 'Address, port and path: `"0.0.0.0:8086/mqtt"`.',
+    description: 'Address, port and path: `"0.0.0.0:8086/mqtt"`; without a path, `/mqtt`.',
     default: '0.0.0.0:8086/mqtt',
   }),
-  keyfile: Type.Optional(Str({ description: "PEM private key file (else the ssl listener's)." })),
-  certfile: Type.Optional(Str({ description: "PEM certificate file (else the ssl listener's)." })),
-  cacertfile: Type.Optional(Str({ description: 'PEM CA certificates.' })),
+  keyfile: Type.Optional(
+    Str({
+      description:
+        'PEM private key file. Without keyfile and certfile, wss uses the TLS settings of `listeners.ssl`, as NanoMQ does (a named instance: those of `listeners.wss`, else `listeners.ssl`).',
+    }),
+  ),
+  certfile: Type.Optional(Str({ description: 'PEM certificate file, chain included.' })),
+  cacertfile: Type.Optional(
+    Str({ description: `PEM CA certificates, to verify client certificates (${INHERITED}).` }),
+  ),
+  key_password: Type.Optional(
+    Str({ description: `Password of an encrypted key file (${INHERITED}).` }),
+  ),
+  verify_peer: Type.Optional(
+    Bool({ description: `Request and verify a client certificate (${INHERITED}; else false).` }),
+  ),
+  fail_if_no_peer_cert: Type.Optional(
+    Bool({
+      description: `With verify_peer: refuse clients that send no certificate (${INHERITED}; else false).`,
+    }),
+  ),
+  use_identity_as_username: Type.Optional(Bool(IDENTITY_DOC)),
 };
 
 const ListenersSection = Section(
   {
     tcp: Type.Optional(
-      WithInstances({ bind: TcpListener.properties.bind }, TcpListener, {
+      WithInstances(TcpListenerKeys, TcpListener, {
         description:
           'MQTT over TCP. `listeners.tcp.<name> { bind = ... }` adds more TCP listeners. `listeners.tcp = null` turns TCP off.',
         default: { bind: '0.0.0.0:1883' },
@@ -205,15 +252,15 @@ const ListenersSection = Section(
         SslListenerKeys,
         Section(SslListenerKeys, { description: 'A named TLS listener.' }),
         {
-          description: 'MQTT over TLS (also `listeners.ssl.<name>`).',
-          status: 'planned',
+          description:
+            'MQTT over TLS, one-way or mutual (`tls+nmq-tcp://`). `listeners.ssl.<name> { ... }` adds more; a `listeners.ssl` block with named instances and neither keyfile, certfile nor a bind of its own only holds them.',
         },
       ),
     ),
     ws: Type.Optional(
       WithInstances(WsKeys, Section(WsKeys, { description: 'A named WebSocket listener.' }), {
-        description: 'MQTT over WebSocket (also `listeners.ws.<name>`).',
-        status: 'planned',
+        description:
+          'MQTT over WebSocket (`nmq-ws://`), subprotocols `mqtt` and `mqttv3.1` (also `listeners.ws.<name>`).',
       }),
     ),
     wss: Type.Optional(
@@ -221,8 +268,8 @@ const ListenersSection = Section(
         WssKeys,
         Section(WssKeys, { description: 'A named secure WebSocket listener.' }),
         {
-          description: 'MQTT over secure WebSocket (also `listeners.wss.<name>`).',
-          status: 'planned',
+          description:
+            'MQTT over secure WebSocket (`nmq-wss://`, also `listeners.wss.<name>`); it needs no ws listener, and without a keyfile and certfile of its own it uses the TLS settings of `listeners.ssl`.',
         },
       ),
     ),

@@ -12,11 +12,7 @@ import { fixture, HOCON_FIXTURES, tempFiles, warnedKeys } from './support.js';
 describe('NanoMQ fixtures load', () => {
   test('nanomq.conf (the default config NanoMQ ships)', () => {
     const { config, warnings } = loadConfig({ conf: fixture('nanomq.conf') });
-    assert.deepEqual(warnedKeys(warnings), ['mqtt.property_size', 'listeners.ws', 'http_server']);
-    assert.match(
-      warnings[1]!,
-      /nanomq\.conf:34:1: listeners\.ws: not implemented yet \(ignored\)$/,
-    );
+    assert.deepEqual(warnedKeys(warnings), ['mqtt.property_size', 'http_server']);
     assert.deepEqual(config.mqtt, {
       max_packet_size: 256 * 1024 * 1024,
       max_mqueue_len: 2048,
@@ -38,7 +34,10 @@ describe('NanoMQ fixtures load', () => {
     });
     assert.equal(config.auth.allow_anonymous, true);
     assert.deepEqual(toBrokerOptions(config), {
-      listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 1883 }],
+      listeners: [
+        { kind: 'tcp', host: '0.0.0.0', port: 1883 },
+        { kind: 'ws', host: '0.0.0.0', port: 8083, path: '/mqtt' },
+      ],
       maxPacketSize: 268_435_456,
       maxMqueueLen: 2048,
       retryInterval: 10,
@@ -55,9 +54,6 @@ describe('NanoMQ fixtures load', () => {
       'include "/etc/nanomq_pwd.conf"',
       'include "/etc/nanomq_acl.conf"',
       'mqtt.property_size',
-      'listeners.ssl',
-      'listeners.ws',
-      'listeners.wss',
       'auth.password',
       'auth.acl',
       'auth.http_auth',
@@ -168,8 +164,6 @@ describe('NanoMQ fixtures load', () => {
       'http_server.jwt.private.keyfile',
       'aws..mqtt.aws.subscription.1.qos',
       'mqtt.property_size',
-      'listeners.ws',
-      'listeners.wss',
       'auth.cache',
       'rules',
     ]);
@@ -179,7 +173,8 @@ describe('NanoMQ fixtures load', () => {
     assert.equal(config.mqtt.retry_interval, 10);
     assert.equal(config.system.daemon, false);
     assert.equal(config.listeners.ws?.bind, '0.0.0.0:8083/mqtt');
-    assert.equal(config.listeners.wss?.bind, '0.0.0.0:8084/mqtt');
+    // As in NanoMQ, websocket.tls_url needs tls.enable too (wss uses the tls.* files).
+    assert.equal(config.listeners.wss, undefined, 'tls.enable=false');
     assert.equal(config.listeners.ssl, undefined, 'tls.enable=false');
     assert.equal(config.http_server, undefined, 'http_server.enable=false');
     assert.equal(config.bridges, undefined, 'bridge_mode=false');
