@@ -10,6 +10,10 @@ Commands:
   stop      stop the running broker
   restart   stop it, then start again
   reload    re-read the configuration of the running broker
+  pub       publish messages (NanoMQ's nanomq_cli pub flags)
+  sub       subscribe and print messages
+  conn      connect clients and print their CONNACK
+  bench     load generator: bench pub | sub | conn | pubsub
 
 Run 'edgemq <command> --help' for a command's options.
 `;
@@ -25,6 +29,15 @@ async function main(argv: string[]): Promise<number> {
       return runRestart(rest);
     case 'reload':
       return runReload(rest);
+    // The client tools are loaded on demand.
+    case 'pub':
+      return (await import('./pub.js')).runPub(rest);
+    case 'sub':
+      return (await import('./sub.js')).runSub(rest);
+    case 'conn':
+      return (await import('./conn.js')).runConn(rest);
+    case 'bench':
+      return (await import('./bench/index.js')).runBench(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -40,7 +40,7 @@ import {
   type ResolvedOptions,
   type UnsubscribeOptions,
 } from './options.js';
-import { Outbound } from './outbound.js';
+import { INLINE_PAYLOAD, Outbound } from './outbound.js';
 import { connackReasonName } from './reason-codes.js';
 import { SessionState } from './session-state.js';
 import { Requests, type RequestKind } from './requests.js';
@@ -230,32 +230,35 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     payload: Buffer | Uint8Array | string,
     options: PublishOptions = {},
   ): Promise<void> {
-    if (this.status === 'closing' || this.status === 'closed') {
-      return Promise.reject(closedError('publish() after end()'));
-    }
-    const bad = validateTopicName(topic);
-    if (bad !== null) {
-      return Promise.reject(invalid(`invalid topic name "${topic}": ${bad.message}`));
-    }
-    const qos: number = options.qos ?? 0; // checked at run time for JavaScript callers
-    if (qos !== 0 && qos !== 1 && qos !== 2) {
-      return Promise.reject(invalid(`invalid QoS ${qos}`));
-    }
     return new Promise<void>((resolve, reject) => {
-      const m = new OutgoingMessage(
-        qos === 0 ? 0 : this.session.takeSeq(),
-        topic,
-        toBuffer(payload),
-        qos,
-        options.retain ?? false,
-        options.properties ?? null,
-        (error) => {
-          if (error === null) resolve();
-          else reject(error);
-        },
-      );
-      this.outbound.publish(m);
+      const refused = this.enqueue(topic, toBuffer(payload), options, (error) => {
+        if (error === null) resolve();
+        else reject(error);
+      });
+      if (refused !== null) reject(refused);
     });
+  }
+
+  /**
+   * publish() without a Promise, for tight loops (the bench tool): nothing is allocated per
+   * message beyond the packet. `callback`, when given, runs when publish() would settle;
+   * without one the message is sent and forgotten (failures are not reported). `payload`
+   * may be changed or reused as soon as this returns: it is copied when the client keeps
+   * it. Invalid arguments and a closed client go to the callback, or are thrown without one.
+   */
+  publishNoWait(
+    topic: string,
+    payload: Buffer,
+    options: PublishOptions = {},
+    callback?: (error: Error | null) => void,
+  ): void {
+    // Packets copy payloads up to INLINE_PAYLOAD; what is kept beyond this call is copied here.
+    const kept =
+      (options.qos ?? 0) > 0 || payload.length > INLINE_PAYLOAD ? Buffer.from(payload) : payload;
+    const refused = this.enqueue(topic, kept, options, callback ?? null);
+    if (refused === null) return;
+    if (callback === undefined) throw refused;
+    callback(refused);
   }
 
   /**
@@ -571,6 +574,39 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     );
     this.emitError(error);
     conn.destroy(error);
+  }
+
+  // ------------------------------------------------------------------ publish
+
+  /**
+   * Validates and hands a message to the outbound flow; returns why it was refused (then
+   * `settle` is not called), or null. A null `settle` means nobody waits for the outcome.
+   */
+  private enqueue(
+    topic: string,
+    payload: Buffer,
+    options: PublishOptions,
+    settle: ((error: Error | null) => void) | null,
+  ): MqttClientError | null {
+    if (this.status === 'closing' || this.status === 'closed') {
+      return closedError('publish() after end()');
+    }
+    const bad = validateTopicName(topic);
+    if (bad !== null) return invalid(`invalid topic name "${topic}": ${bad.message}`);
+    const qos: number = options.qos ?? 0; // checked at run time for JavaScript callers
+    if (qos !== 0 && qos !== 1 && qos !== 2) return invalid(`invalid QoS ${qos}`);
+    this.outbound.publish(
+      new OutgoingMessage(
+        qos === 0 ? 0 : this.session.takeSeq(),
+        topic,
+        payload,
+        qos,
+        options.retain ?? false,
+        options.properties ?? null,
+        settle,
+      ),
+    );
+    return null;
   }
 
   // ------------------------------------------------------------------ subscribe / unsubscribe

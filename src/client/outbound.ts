@@ -23,7 +23,7 @@ import type { SessionState } from './session-state.js';
 import { OutgoingState, type MessageStore } from './store.js';
 
 /** Payloads up to this size are copied into the packet; larger ones are written as a second buffer. */
-const INLINE_PAYLOAD = 2048;
+export const INLINE_PAYLOAD = 2048;
 /** Topic Alias property plus a possible longer properties length: what an alias can add. */
 const ALIAS_OVERHEAD = 4;
 
