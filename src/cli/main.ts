@@ -1,7 +1,5 @@
 // `edgemq <command>`: the only place that may exit the process.
 import { CliError } from './cli-error.js';
-import { runReload, runRestart, runStop } from './control.js';
-import { runStart, START_HELP } from './start.js';
 
 const HELP = `Usage: edgemq <command> [options]
 
@@ -21,15 +19,15 @@ Run 'edgemq <command> --help' for a command's options.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    // Each command is loaded on demand: the client tools never load the broker.
     case 'start':
-      return runStart(rest);
+      return (await import('./start.js')).runStart(rest);
     case 'stop':
-      return runStop(rest);
+      return (await import('./control.js')).runStop(rest);
     case 'restart':
-      return runRestart(rest);
+      return (await import('./control.js')).runRestart(rest);
     case 'reload':
-      return runReload(rest);
-    // The client tools are loaded on demand.
+      return (await import('./control.js')).runReload(rest);
     case 'pub':
       return (await import('./pub.js')).runPub(rest);
     case 'sub':
@@ -60,4 +58,3 @@ main(process.argv.slice(2)).then(
   },
 );
 
-export { START_HELP };
