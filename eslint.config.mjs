@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 /** Node built-ins other than node:buffer, for the pure layers. */
 const nodeBuiltinsExceptBuffer = {
   regex: '^node:(?!buffer$)',
-  message: 'codec and topic are pure: only node:buffer may be imported',
+  message: 'codec, topic and collections are pure: only node:buffer may be imported',
 };
 
 /** A folder's import bans, as `no-restricted-imports` patterns. */
@@ -76,17 +76,22 @@ export default tseslint.config(
   layer(
     ['src/broker/**'],
     [
-      outsideOf('broker', 'codec', 'topic', 'transport', 'persistence', 'hooks'),
+      outsideOf('broker', 'collections', 'codec', 'topic', 'transport', 'persistence', 'hooks'),
       {
         regex: '^(\\.\\./)+transport/(?!types\\.js$)',
         message: 'the broker may import transport types only',
       },
     ],
   ),
-  layer(['src/client/**'], [outsideOf('client', 'codec', 'topic', 'transport', 'persistence')]),
+  layer(
+    ['src/client/**'],
+    [outsideOf('client', 'collections', 'codec', 'topic', 'transport', 'persistence')],
+  ),
+  layer(['src/collections/**'], [nodeBuiltinsExceptBuffer, outsideOf('collections')]),
   // Tests of the pure layers may use the test runner and other node built-ins.
   layer(['src/codec/**/*.test.ts'], [outsideOf('codec')]),
   layer(['src/topic/**/*.test.ts'], [outsideOf('topic', 'codec')]),
+  layer(['src/collections/**/*.test.ts'], [outsideOf('collections')]),
   {
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**'],
