@@ -1,8 +1,10 @@
 import { ReasonCode, type ConnectPacket } from '../codec/index.js';
 import { HookRegistry } from '../hooks/registry.js';
+import { SqlitePersistence, type Persistence } from '../persistence/index.js';
 import type { Connection, Listener } from '../transport/types.js';
 import { ClientConnection, ClientState } from './client-connection.js';
 import { Delivery } from './delivery.js';
+import { Durability } from './durability.js';
 import { SILENT_LOGGER, type Logger } from './logger.js';
 import { Message } from './message.js';
 import { Metrics } from './metrics.js';
@@ -21,6 +23,12 @@ export type ListenerFactory = (broker: Broker) => Listener[];
 export interface BrokerDeps {
   logger?: Logger;
   listeners?: ListenerFactory;
+  /**
+   * The store behind persistent sessions and retained messages. Default: SQLite in
+   * `options.persistence.dataDir` when `options.persistence.enabled`, else none (memory
+   * only, and nothing written). Tests and embedders may pass a MemoryPersistence.
+   */
+  persistence?: Persistence;
 }
 
 /**
@@ -39,10 +47,13 @@ export class Broker implements SessionOwner {
   readonly sessions: SessionRegistry;
   readonly sys: SysTopics;
   readonly clients: Set<ClientConnection>;
+  /** Persistence (durability.ts), or null: nothing is written anywhere. */
+  readonly durable: Durability | null;
   private readonly listenerFactory: ListenerFactory | null;
   private listeners: Listener[];
   private dirty: ClientConnection[];
   private flushScheduled: boolean;
+  private committing: boolean;
   private stopping: boolean;
   private readonly flushAll: () => void;
 
@@ -61,12 +72,32 @@ export class Broker implements SessionOwner {
     this.sessions = new SessionRegistry(this);
     this.sys = new SysTopics(this);
     this.clients = new Set();
+    const p = this.options.persistence;
+    const store =
+      deps.persistence ??
+      (p.enabled
+        ? new SqlitePersistence({
+            dataDir: p.dataDir,
+            synchronous: p.synchronous,
+            integrityCheck: p.integrityCheck,
+            ...(p.maxPageCount > 0 ? { maxPageCount: p.maxPageCount } : {}),
+          })
+        : null);
+    this.durable = store === null ? null : new Durability(this, store);
     this.listenerFactory = deps.listeners ?? null;
     this.listeners = [];
     this.dirty = [];
     this.flushScheduled = false;
+    this.committing = false;
     this.stopping = false;
     this.flushAll = () => {
+      if (this.durable !== null) {
+        // Group commit: this turn's writes in one transaction, committed before any ack
+        // they cover is written below (held acks are released into the clients' output).
+        this.committing = true;
+        this.durable.commitTurn();
+        this.committing = false;
+      }
       this.flushScheduled = false;
       const dirty = this.dirty;
       this.dirty = [];
@@ -77,6 +108,8 @@ export class Broker implements SessionOwner {
   /** Opens the listeners; resolves with their bound addresses. */
   async start(): Promise<{ kind: string; host: string; port: number }[]> {
     this.timers.start();
+    // Restore before any listener opens (throws PersistenceError: the CLI exits with it).
+    this.durable?.restore();
     this.sys.start();
     this.listeners = this.listenerFactory === null ? [] : this.listenerFactory(this);
     const bound = [];
@@ -103,6 +136,7 @@ export class Broker implements SessionOwner {
     }
     this.sys.stop();
     this.timers.stop();
+    this.durable?.close();
     await Promise.all(closing);
   }
 
@@ -134,13 +168,23 @@ export class Broker implements SessionOwner {
     }
   }
 
+  /** The persistence batch has writes: make sure a flush (which commits) runs this turn. */
+  requestCommit(): void {
+    if (this.flushScheduled && !this.committing) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushAll);
+  }
+
   /**
    * Publishes a message from a client (or the broker when `from` is null): retained store,
    * observers, routing. Returns how many sessions got a copy.
    */
   publish(message: Message, from: ClientConnection | null): number {
     this.metrics.messagesReceived++;
-    if (message.retain) this.retained.set(message);
+    if (message.retain) {
+      this.retained.set(message);
+      this.durable?.retained(message);
+    }
     if (this.hooks.get('messagePublished') !== null)
       this.hooks.notify('messagePublished', message, from);
     return this.router.route(message);
@@ -201,6 +245,7 @@ export class Broker implements SessionOwner {
         this.publish(message, null);
       }
     }
+    this.durable?.detached(session, client);
     if (session.expiryInterval === 0) this.endSession(session);
     else if (session.expiryInterval !== NEVER_EXPIRES)
       this.timers.schedule(session.expiryTimer, session.expiryInterval * 1000);
@@ -217,11 +262,15 @@ export class Broker implements SessionOwner {
   publishDelayedWill(session: Session): void {
     const will = session.delayedWill;
     session.delayedWill = null;
-    if (will !== null) this.publish(will, null);
+    if (will !== null) {
+      this.durable?.willPublished(session);
+      this.publish(will, null);
+    }
   }
 
   /** A session ends: its subscriptions go, a pending will is published [MQTT-3.1.2-8]. */
   endSession(session: Session): void {
+    this.durable?.ended(session);
     this.timers.cancel(session.expiryTimer);
     this.timers.cancel(session.willTimer);
     this.sessions.delete(session);

@@ -19,9 +19,12 @@ import { OutState, Outbound, type Session, type SharedGroupRef } from './session
  */
 export class Delivery {
   private readonly broker: Broker;
+  /** Deliveries refused because the persistence store is full (handlers/publish.ts: 0x97). */
+  refusals: number;
 
   constructor(broker: Broker) {
     this.broker = broker;
+    this.refusals = 0;
   }
 
   /** One copy of `message` for `session`, at the QoS and retain flag its subscription gives. */
@@ -42,6 +45,31 @@ export class Delivery {
         return;
       }
       this.writePublish(client, message, 0, retain, subscriptionIds, 0, false);
+      return;
+    }
+    const durable = this.broker.durable;
+    if (durable !== null && session.persisted) {
+      // A persistent session: every delivery gets a row, bounded by disk_cache_size; the
+      // queue in memory is a window, the rest waits in the store (durability.ts).
+      if (!durable.admit(session)) {
+        this.refusals++;
+        this.drop(session, message, 'store full');
+        return;
+      }
+      message.own();
+      const out = new Outbound(message, qos, retain, subscriptionIds, group);
+      if (
+        online &&
+        session.queue.length === 0 &&
+        session.spilled === 0 &&
+        session.inflight.size < client.sendWindow &&
+        !client.congested
+      ) {
+        this.send(client, session, out);
+      } else {
+        durable.queue(session, out);
+        if (session.spilled > 0 && online) this.pump(session);
+      }
       return;
     }
     if (session.pendingCount >= this.broker.options.maxMqueueLen) {
@@ -66,12 +94,18 @@ export class Delivery {
   pump(session: Session): void {
     const client = session.client;
     if (client === null || !client.connected) return;
-    while (
-      session.queue.length > 0 &&
-      session.inflight.size < client.sendWindow &&
-      !client.congested
-    ) {
-      this.send(client, session, session.queue.shift() as Outbound);
+    for (;;) {
+      while (
+        session.queue.length > 0 &&
+        session.inflight.size < client.sendWindow &&
+        !client.congested
+      ) {
+        this.send(client, session, session.queue.shift() as Outbound);
+      }
+      // The memory window ran dry with more in the store: read the next page.
+      if (session.spilled === 0 || session.queue.length > 0 || this.broker.durable === null) break;
+      if (session.inflight.size >= client.sendWindow || client.congested) break;
+      if (!this.broker.durable.refill(session)) break;
     }
   }
 
@@ -110,6 +144,7 @@ export class Delivery {
         // Too large for this connection's Maximum Packet Size: done as if sent [MQTT-3.1.2-25],
         // so it does not hold a window slot and a packet id forever.
         session.inflight.delete(out.packetId);
+        this.broker.durable?.done(session, out);
       }
     }
   }
@@ -117,6 +152,7 @@ export class Delivery {
   /** The acknowledgement flow for `out` finished: free its id and send the next one. */
   complete(session: Session, out: Outbound): void {
     session.inflight.delete(out.packetId);
+    this.broker.durable?.done(session, out);
     this.broker.hooks.notify('messageAcked', session.clientId, out.message);
     this.pump(session);
   }
@@ -126,6 +162,7 @@ export class Delivery {
     if (out.message.isExpired(now)) {
       this.broker.metrics.messagesExpired++;
       this.drop(session, out.message, 'expired');
+      this.broker.durable?.done(session, out);
       return;
     }
     const id = session.allocatePacketId();
@@ -140,7 +177,21 @@ export class Delivery {
       this.writePublish(client, out.message, out.qos, out.retain, out.subscriptionIds, id, false)
     ) {
       session.inflight.set(id, out);
+      // Persisted before the turn's flush writes this PUBLISH (Broker.flushAll commits first).
+      if (session.persisted) this.broker.durable?.sent(session, out);
+    } else {
+      this.broker.durable?.done(session, out);
     }
+  }
+
+  /** A delivery of `session` leaves it without being completed (shared-group handover). */
+  forget(session: Session, out: Outbound): void {
+    this.broker.durable?.done(session, out);
+  }
+
+  /** Counts a message dropped for `session` and tells the observers. */
+  dropped(session: Session, message: Message, why: string): void {
+    this.drop(session, message, why);
   }
 
   private drop(session: Session, message: Message, why: string): void {

@@ -20,6 +20,8 @@ export class Message {
   headerCache: (Buffer | undefined)[] | null;
   /** UTF-8 length of the topic, computed once on first delivery (-1 until then). */
   topicBytes: number;
+  /** Its id in the persistence store (durability.ts); 0 = not stored. */
+  storeId: number;
   private owned: boolean;
 
   constructor(
@@ -40,6 +42,7 @@ export class Message {
     this.origin = origin;
     this.headerCache = null;
     this.topicBytes = -1;
+    this.storeId = 0;
     this.owned = false;
   }
 
@@ -52,6 +55,12 @@ export class Message {
       this.payload = Buffer.from(this.payload);
       this.owned = true;
     }
+    return this;
+  }
+
+  /** The payload is already its own buffer (read from the store): own() need not copy it. */
+  markOwned(): this {
+    this.owned = true;
     return this;
   }
 

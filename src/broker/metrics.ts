@@ -14,6 +14,15 @@ export class Metrics {
   /** Connections closed for a protocol violation. */
   protocolErrors = 0;
   authFailures = 0;
+  /** QoS>0 deliveries to persistent sessions refused: store full, or their batch failed. */
+  persistenceRefused = 0;
+  /** Oldest queued messages dropped to make room (fullPolicy 'drop_oldest'). */
+  persistenceDropped = 0;
+  /** Batches whose commit failed (rolled back; their acks refused). */
+  persistenceFailures = 0;
+  /** Batches committed (one transaction each), and the time spent committing them. */
+  persistenceCommits = 0;
+  persistenceCommitMs = 0;
 
   constructor(now: number) {
     this.startedAt = now;

@@ -57,6 +57,46 @@ export interface WssListenerSpec extends ListenerSpecBase {
 
 export type ListenerSpec = TcpListenerSpec | TlsListenerSpec | WsListenerSpec | WssListenerSpec;
 
+/**
+ * Persistence (durability.ts): persistent sessions, their queues and in-flight state,
+ * wills and retained messages in SQLite (NanoMQ `sqlite.*`).
+ */
+export interface PersistenceOptions {
+  /** Keep state in `<dataDir>/edgemq.db` (`--no-persistence` = false). */
+  enabled: boolean;
+  /** Directory of the database (`--data-dir`, `sqlite.mounted_file_path`). */
+  dataDir: string;
+  /** Most deliveries (queued + in flight) stored over all sessions; 0 = no limit (`sqlite.disk_cache_size`). */
+  diskCacheSize: number;
+  /** When full: refuse new QoS>0 deliveries to persistent sessions, or drop the oldest queued one. */
+  fullPolicy: 'refuse' | 'drop_oldest';
+  /**
+   * Queued messages a persistent session keeps in memory; more wait in the database only
+   * and are read back in pages of this size as it drains (`sqlite.flush_mem_threshold`).
+   */
+  flushMemThreshold: number;
+  /** Seconds before a failed read of a session's stored backlog is retried (`sqlite.resend_interval`). */
+  resendInterval: number;
+  /** PRAGMA synchronous: 'full' survives power loss, 'normal' a crash of the process only. */
+  synchronous: 'full' | 'normal' | 'off';
+  /** Check the database file at start-up (PRAGMA quick_check). */
+  integrityCheck: boolean;
+  /** PRAGMA max_page_count (4 KiB pages): a hard cap on the file; 0 = none. */
+  maxPageCount: number;
+}
+
+export const DEFAULT_PERSISTENCE_OPTIONS: Readonly<PersistenceOptions> = Object.freeze({
+  enabled: false,
+  dataDir: './data',
+  diskCacheSize: 102_400,
+  fullPolicy: 'refuse',
+  flushMemThreshold: 100,
+  resendInterval: 5,
+  synchronous: 'full',
+  integrityCheck: true,
+  maxPageCount: 0,
+});
+
 export interface BrokerOptions {
   listeners: ListenerSpec[];
   /** Largest packet accepted from or sent to a client (`mqtt.max_packet_size`). */
@@ -99,6 +139,8 @@ export interface BrokerOptions {
   socketHighWaterMark: number;
   /** Seconds a congested client may take to drain before it is disconnected. */
   drainTimeout: number;
+  /** SQLite persistence; off by default here (the CLI turns it on). */
+  persistence: PersistenceOptions;
 }
 
 const DEFAULTS: BrokerOptions = {
@@ -125,9 +167,11 @@ const DEFAULTS: BrokerOptions = {
   sysEvents: true,
   socketHighWaterMark: 4 * 1024 * 1024,
   drainTimeout: 60,
+  persistence: DEFAULT_PERSISTENCE_OPTIONS,
 };
 export const DEFAULT_BROKER_OPTIONS: Readonly<BrokerOptions> = Object.freeze(DEFAULTS);
 
 export function resolveOptions(partial: Partial<BrokerOptions> = {}): BrokerOptions {
-  return { ...DEFAULT_BROKER_OPTIONS, ...partial };
+  const persistence = { ...DEFAULT_PERSISTENCE_OPTIONS, ...partial.persistence };
+  return { ...DEFAULT_BROKER_OPTIONS, ...partial, persistence };
 }

@@ -147,8 +147,10 @@ export class Router {
       else keep.push(out);
     }
     for (const out of keep) session.queue.push(out);
-    if (group === undefined) return;
-    for (const out of moved) this.deliverToGroup(group, out.message, session);
+    // Stored rows go after the new deliveries are made (a message is kept while referred to).
+    if (group !== undefined)
+      for (const out of moved) this.deliverToGroup(group, out.message, session);
+    for (const out of moved) this.delivery.forget(session, out);
   }
 
   /** Called by the trie for each matching non-shared subscription. */

@@ -61,7 +61,13 @@ export class SessionRegistry {
     session.client = client;
     session.expiryInterval = expiryInterval;
     client.session = session;
+    this.broker.durable?.attached(session, client);
     return { session, present };
+  }
+
+  /** A session read back from the store at start (durability.ts), with no client. */
+  restore(clientId: string): Session {
+    return this.byId.get(clientId) ?? this.create(clientId);
   }
 
   private create(id: string): Session {

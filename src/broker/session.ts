@@ -1,6 +1,7 @@
 import type { QoS, Subscription } from '../codec/index.js';
+import type { QueueRef } from '../persistence/index.js';
 import type { Message } from './message.js';
-import { RingQueue } from './ring-queue.js';
+import { RingQueue } from '../collections/ring-queue.js';
 import { Timer, type TimerTarget } from './timer-wheel.js';
 import type { ClientConnection } from './client-connection.js';
 import type { SharedGroup } from '../topic/index.js';
@@ -58,6 +59,8 @@ export class Outbound {
   packetId: number;
   state: number;
   sentAt: number;
+  /** Its row in the persistence queue (durability.ts); null = not persisted. */
+  row: QueueRef | null;
 
   constructor(
     message: Message,
@@ -74,6 +77,7 @@ export class Outbound {
     this.packetId = 0;
     this.state = OutState.QUEUED;
     this.sentAt = 0;
+    this.row = null;
   }
 }
 
@@ -106,6 +110,13 @@ export class Session implements TimerTarget {
   readonly willTimer: Timer;
   private nextId: number;
 
+  // Persistence (durability.ts). A persisted session has a row per queued / in-flight
+  // delivery; `queue` then holds only a window of the queued ones, and `spilled` more wait
+  // in the store only, after seq `loadedSeq`, read back in pages as the queue drains.
+  persisted: boolean;
+  spilled: number;
+  loadedSeq: number;
+
   // Per-publish routing scratch (see router.ts): avoids a Map per PUBLISH.
   routeEpoch: number;
   routeQos: number;
@@ -125,6 +136,9 @@ export class Session implements TimerTarget {
     this.delayedWill = null;
     this.willTimer = new Timer(this);
     this.nextId = 1;
+    this.persisted = false;
+    this.spilled = 0;
+    this.loadedSeq = 0;
     this.routeEpoch = 0;
     this.routeQos = 0;
     this.routeRetainAsPublished = false;

@@ -57,4 +57,3 @@ main(process.argv.slice(2)).then(
     process.exitCode = error instanceof CliError ? error.exitCode : 2;
   },
 );
-

@@ -23,10 +23,16 @@ export function pidFilePath(env: NodeJS.ProcessEnv = process.env): string {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: alive but not ours to signal.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed broker whose parent has not reaped it yet is a zombie: it is not running.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust the signal check
   }
 }
 

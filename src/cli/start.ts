@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BrokerOptions } from '../broker/options.js';
 import { parseStartArgs } from '../config/flags.js';
 import { loadConfig } from '../config/load.js';
-import { toRuntimeOptions } from '../config/to-broker-options.js';
+import { persistenceOptions, toRuntimeOptions } from '../config/to-broker-options.js';
 import { createLogger } from '../logging/index.js';
 import { createBroker, reloadCertificates } from '../server.js';
 import { CliError } from './cli-error.js';
@@ -41,6 +41,8 @@ Options:
   --log_file PATH        log to this file (log.dir, log.file, adds file to log.to)
   --log_stdout BOOL      console logging on / off
   --log_syslog BOOL      syslog logging on / off
+  --data-dir DIR         SQLite data directory (sqlite.mounted_file_path; default ./data)
+  --no-persistence       keep everything in memory (no SQLite)
   -h, --help             this help
 `;
 
@@ -69,6 +71,7 @@ export async function runStart(argv: string[]): Promise<number> {
   // A ConfigError propagates to main(): one line on stderr, exit code 2.
   const { config, warnings } = loadConfig({ env: process.env, argvFlags: flags });
   const runtime = toRuntimeOptions(config);
+  runtime.broker.persistence = persistenceOptions(config, flags);
   const running = readPidFile();
   if (running !== null) throw new CliError(`edgemq is already running (pid ${running.pid})`, 1);
   if (runtime.daemon && process.env.EDGEMQ_DAEMON_CHILD !== '1') {

@@ -2,7 +2,7 @@
 // flight out, QoS 2 messages received but not released, and pending SUBSCRIBE /
 // UNSUBSCRIBE requests. Lives across connections; cleared when the broker has no session.
 import type { Properties, Subscription } from '../codec/index.js';
-import { Fifo } from './fifo.js';
+import { RingQueue } from '../collections/ring-queue.js';
 import { OutgoingMessage } from './message.js';
 import { OutgoingState, type MessageStore } from './store.js';
 
@@ -34,7 +34,7 @@ export class SessionState {
   /** QoS 1/2 messages holding a packet identifier, in send order. */
   readonly inflight: Map<number, OutgoingMessage>;
   /** Messages waiting for a connection or for room in the window, oldest first. */
-  readonly queue: Fifo<OutgoingMessage>;
+  readonly queue: RingQueue<OutgoingMessage>;
   /** QoS 2 packet ids received and PUBREC'd, not yet released: duplicates are not emitted. */
   readonly inboundQos2: Set<number>;
   readonly requests: Map<number, PendingRequest>;
@@ -45,7 +45,7 @@ export class SessionState {
 
   constructor() {
     this.inflight = new Map();
-    this.queue = new Fifo();
+    this.queue = new RingQueue();
     this.inboundQos2 = new Set();
     this.requests = new Map();
     this.sentCount = 0;

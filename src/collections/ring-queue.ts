@@ -43,6 +43,13 @@ export class RingQueue<T> {
     this.count = 0;
   }
 
+  /** Removes and returns everything, oldest first. */
+  drain(): T[] {
+    const out = this.toArray();
+    this.clear();
+    return out;
+  }
+
   /** Items in FIFO order (a copy). */
   toArray(): T[] {
     const out: T[] = [];

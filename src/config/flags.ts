@@ -31,6 +31,8 @@ export const START_OPTIONS = {
   log_file: { type: 'string' },
   log_stdout: { type: 'string' },
   log_syslog: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'no-persistence': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

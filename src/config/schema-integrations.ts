@@ -27,9 +27,12 @@ const SqliteSection = Section(
       minimum: 0,
       default: 102400,
     }),
-    mounted_file_path: Type.Optional(Str({ description: 'Directory of the database file.' })),
+    mounted_file_path: Type.Optional(
+      Str({ description: 'Directory of the database file (edgemq.db); default ./data.' }),
+    ),
     flush_mem_threshold: Int({
-      description: 'Messages buffered in memory before a flush to disk.',
+      description:
+        'Queued messages a persistent session keeps in memory; the rest stay in the database and are read back in pages of this size.',
       minimum: 1,
       default: 100,
     }),
@@ -40,8 +43,8 @@ const SqliteSection = Section(
     }),
   },
   {
-    description: 'Broker-side SQLite persistence (a present block enables it).',
-    status: 'planned',
+    description:
+      'SQLite persistence of persistent sessions, their queued and in-flight messages, wills and retained messages. On by default in `edgemq start` (`--no-persistence` turns it off; `--data-dir` overrides mounted_file_path).',
   },
 );
 

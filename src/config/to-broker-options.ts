@@ -8,7 +8,9 @@ import type {
   TlsListenerSpec,
   WsListenerSpec,
   WssListenerSpec,
+  PersistenceOptions,
 } from '../broker/options.js';
+import { DEFAULT_PERSISTENCE_OPTIONS } from '../broker/options.js';
 import { ConfigError } from './errors.js';
 import type { EdgemqConfig, LogConfig } from './schema.js';
 
@@ -227,6 +229,28 @@ export function toBrokerOptions(config: EdgemqConfig): Partial<BrokerOptions> {
     maxTopicAlias: mqtt.max_topic_alias,
     maxInflight: mqtt.max_inflight_window,
     allowAnonymous: config.auth.allow_anonymous,
+  };
+}
+
+/**
+ * SQLite persistence as `edgemq start` runs it: on unless `--no-persistence`, in
+ * `--data-dir`, else `sqlite.mounted_file_path`, else ./data (issue 7's embedded default).
+ */
+export function persistenceOptions(
+  config: EdgemqConfig,
+  flags: { 'data-dir'?: string | undefined; 'no-persistence'?: boolean | undefined },
+): PersistenceOptions {
+  const sqlite = config.sqlite;
+  return {
+    ...DEFAULT_PERSISTENCE_OPTIONS,
+    enabled: flags['no-persistence'] !== true,
+    dataDir: flags['data-dir'] ?? sqlite?.mounted_file_path ?? DEFAULT_PERSISTENCE_OPTIONS.dataDir,
+    diskCacheSize: sqlite?.disk_cache_size ?? DEFAULT_PERSISTENCE_OPTIONS.diskCacheSize,
+    flushMemThreshold: sqlite?.flush_mem_threshold ?? DEFAULT_PERSISTENCE_OPTIONS.flushMemThreshold,
+    resendInterval:
+      sqlite === undefined
+        ? DEFAULT_PERSISTENCE_OPTIONS.resendInterval
+        : sqlite.resend_interval / 1000,
   };
 }
 

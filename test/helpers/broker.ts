@@ -1,7 +1,14 @@
 // Starts a real broker on a loopback port chosen by the OS (port 0), for integration tests.
 import { createBroker } from '../../src/server.js';
 import type { Broker } from '../../src/broker/broker.js';
-import type { BrokerOptions, ListenerSpec } from '../../src/broker/options.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DEFAULT_PERSISTENCE_OPTIONS,
+  type BrokerOptions,
+  type ListenerSpec,
+} from '../../src/broker/options.js';
 
 /** One listener the broker bound, with the URL a client uses to reach it. */
 export interface BoundListener {
@@ -37,7 +44,19 @@ export async function startBroker(
   options: Partial<BrokerOptions> = {},
   listeners: ListenerSpec[] = [{ kind: 'tcp', host: '127.0.0.1', port: 0 }],
 ): Promise<RunningBroker> {
-  const broker = createBroker({ sysInterval: 0, ...options, listeners });
+  // EDGEMQ_TEST_PERSISTENCE=1 runs a suite with SQLite persistence on (in a temp dir).
+  const persisted =
+    process.env.EDGEMQ_TEST_PERSISTENCE === '1' && options.persistence === undefined
+      ? {
+          persistence: {
+            ...DEFAULT_PERSISTENCE_OPTIONS,
+            enabled: true,
+            synchronous: 'normal' as const,
+            dataDir: mkdtempSync(join(tmpdir(), 'edgemq-test-')),
+          },
+        }
+      : {};
+  const broker = createBroker({ sysInterval: 0, ...persisted, ...options, listeners });
   let bound;
   try {
     bound = await broker.start();
@@ -56,6 +75,10 @@ export async function startBroker(
     port: first.port,
     url: first.url,
     listeners: all,
-    close: () => broker.stop(),
+    close: async () => {
+      await broker.stop();
+      const dir = (persisted as { persistence?: { dataDir: string } }).persistence?.dataDir;
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Every child gets its own edgemq run directory, so brokers started by tests running in
- * parallel never see each other's pid file (unless a test passes EDGEMQ_RUN_DIR itself).
+ * Every child gets its own edgemq run directory and SQLite data directory, so brokers
+ * started by tests running in parallel never share a pid file or a database (unless a test
+ * sets EDGEMQ_RUN_DIR / EDGEMQ_SQLITE_MOUNTED_FILE_PATH itself).
  */
 function isolatedEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
-  const base = env ?? process.env;
-  if (base.EDGEMQ_RUN_DIR !== undefined) return base;
-  return { ...base, EDGEMQ_RUN_DIR: mkdtempSync(join(tmpdir(), 'edgemq-run-')) };
+  const base = { ...(env ?? process.env) };
+  base.EDGEMQ_RUN_DIR ??= mkdtempSync(join(tmpdir(), 'edgemq-run-'));
+  base.EDGEMQ_SQLITE_MOUNTED_FILE_PATH ??= join(base.EDGEMQ_RUN_DIR, 'data');
+  return base;
 }
 
 export interface ChildExit {

@@ -35,6 +35,7 @@ export function handlePubrec(client: ClientConnection, packet: PubrecPacket): vo
     return;
   }
   out.state = OutState.RELEASED;
+  client.broker.durable?.released(session, out);
   sendAck(client, PacketType.PUBREL, packet.packetId, 0); // [MQTT-4.3.3-4]
 }
 
@@ -52,6 +53,7 @@ export function handlePubrel(client: ClientConnection, packet: PubrelPacket): vo
   const session = client.session;
   if (session === null) return;
   const known = session.awaitingRelease.delete(packet.packetId);
+  if (known) client.broker.durable?.awaiting(session, packet.packetId, false);
   const code = known || client.protocolVersion !== 5 ? 0 : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
   sendAck(client, PacketType.PUBCOMP, packet.packetId, code);
 }

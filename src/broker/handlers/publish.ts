@@ -66,7 +66,7 @@ export function handlePublish(client: ClientConnection, packet: PublishPacket): 
   if (packet.qos === 2) {
     // A resent QoS 2 PUBLISH we already own is only acknowledged again [MQTT-4.3.3-9].
     if (session.awaitingRelease.has(packet.packetId)) {
-      sendAck(client, PacketType.PUBREC, packet.packetId, 0);
+      ackPublish(client, PacketType.PUBREC, packet.packetId, 0, broker.durable?.mark ?? 0);
       return;
     }
     // Receive Maximum: more unacknowledged QoS 2 than we allowed [MQTT-3.3.4-9].
@@ -131,17 +131,41 @@ function decided(
 }
 
 function accept(client: ClientConnection, packet: PublishPacket, message: Message): void {
-  const matched = client.broker.publish(message, client);
+  const broker = client.broker;
+  // Persistence: what this PUBLISH writes decides whether its ack waits for the commit.
+  const mark = broker.durable?.mark ?? 0;
+  const refusedBefore = broker.delivery.refusals;
+  const matched = broker.publish(message, client);
   if (packet.qos === 0) return;
-  // v5 may say nobody was listening (0x10) [MQTT-3.4.2.1].
-  const code =
-    matched === 0 && client.protocolVersion === 5 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : 0;
+  const v5 = client.protocolVersion === 5;
+  // v5 may say nobody was listening (0x10) [MQTT-3.4.2.1], or that no session could take
+  // it because the persistence store is full (0x97).
+  let code = matched === 0 && v5 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : 0;
+  if (matched > 0 && v5 && broker.delivery.refusals - refusedBefore >= matched)
+    code = ReasonCode.QUOTA_EXCEEDED;
   if (packet.qos === 1) {
-    sendAck(client, PacketType.PUBACK, packet.packetId, code);
+    ackPublish(client, PacketType.PUBACK, packet.packetId, code, mark);
   } else {
-    client.session?.awaitingRelease.add(packet.packetId);
-    sendAck(client, PacketType.PUBREC, packet.packetId, code);
+    const session = client.session;
+    if (session !== null && code < 0x80) {
+      session.awaitingRelease.add(packet.packetId);
+      broker.durable?.awaiting(session, packet.packetId, true);
+    }
+    ackPublish(client, PacketType.PUBREC, packet.packetId, code, mark);
   }
+}
+
+/** PUBACK / PUBREC: through the persistence group commit when there is one. */
+function ackPublish(
+  client: ClientConnection,
+  type: 4 | 5,
+  packetId: number,
+  code: number,
+  mark: number,
+): void {
+  const durable = client.broker.durable;
+  if (durable === null) sendAck(client, type, packetId, code);
+  else durable.ack(client, type, packetId, code, mark);
 }
 
 /** A refused message: QoS 0 is dropped, QoS 1/2 get the reason in PUBACK/PUBREC (v5). */
@@ -150,7 +174,13 @@ function refuse(client: ClientConnection, packet: PublishPacket, reasonCode: num
   if (packet.qos === 0) return;
   // 3.1.1 has no way to refuse: the message is acknowledged and dropped [MQTT-3.3.5-2].
   const code = client.protocolVersion === 5 ? reasonCode : 0;
-  sendAck(client, packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.packetId, code);
+  ackPublish(
+    client,
+    packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC,
+    packet.packetId,
+    code,
+    client.broker.durable?.mark ?? 0,
+  );
 }
 
 export function sendAck(

@@ -111,6 +111,7 @@ function finishSubscribe(
     );
     // An identical filter replaces the old subscription [MQTT-3.8.4-3].
     const isNew = broker.router.add(session, record);
+    broker.durable?.subscribed(session, record);
     codes[i] = granted;
     broker.hooks.notify('subscribed', client, candidate.sub);
     // Retained messages go to new non-shared subscriptions only [MQTT-3.3.1-9..11].

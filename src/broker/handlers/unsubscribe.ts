@@ -20,7 +20,10 @@ export function handleUnsubscribe(client: ClientConnection, packet: UnsubscribeP
     }
     const removed = broker.router.remove(session, raw);
     codes.push(removed ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED);
-    if (removed) broker.hooks.notify('unsubscribed', client, raw);
+    if (removed) {
+      broker.durable?.unsubscribed(session, raw);
+      broker.hooks.notify('unsubscribed', client, raw);
+    }
   }
   // UNSUBACK even when nothing matched [MQTT-3.10.4-5].
   client.send(
