@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import mqtt from 'mqtt';
+import { isAlive } from '../../src/cli/run-dir.js';
 import { Child } from '../helpers/child.js';
 import { within } from '../helpers/wait.js';
 
@@ -33,14 +34,8 @@ function pidOf(env: NodeJS.ProcessEnv): number {
   return record.pid;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// Zombie-aware, as `edgemq stop` is: a stopped daemon may wait to be reaped by init.
+const alive = isAlive;
 
 async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');

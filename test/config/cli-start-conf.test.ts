@@ -103,6 +103,8 @@ describe('edgemq start with a config file', () => {
     let client: MqttClient | null = null;
     try {
       const child = await started(children, ['--conf', files.path('nanomq.conf')]);
+      // The two "listening" lines may reach us in separate chunks.
+      await child.waitUntil((c) => ports(c).length >= 2, 'the ws listening line', 10_000);
       assert.equal(ports(child)[0], port, child.describe());
       assert.equal(ports(child).length, 2, 'tcp and ws');
       const warnings = child.stderr.split('\n').filter((l) => l.startsWith('edgemq: warning: '));

@@ -57,7 +57,6 @@ describe('NanoMQ fixtures load', () => {
       'auth.password',
       'auth.acl',
       'auth.http_auth',
-      'sqlite',
       'http_server',
       'webhook',
       'bridges',

@@ -420,16 +420,26 @@ describe('warnings', () => {
   test('a section not implemented yet is reported once, even with many keys', () => {
     const { warnings, config } = loadConfig({
       conf: conf(
-        'sqlite {\n  disk_cache_size = lots\n  flush_mem_threshold = 10\n  nonsense = 1\n}\nsqlite.resend_interval = 1s\n',
+        'http_server {\n  port = lots\n  limit_conn = 10\n  nonsense = 1\n}\nhttp_server.ip_addr = "127.0.0.1"\n',
       ),
     });
-    assert.deepEqual(warnedKeys(warnings), ['sqlite']);
+    assert.deepEqual(warnedKeys(warnings), ['http_server']);
     // Bad values inside an ignored section fall back to their defaults instead of stopping start-up.
-    assert.deepEqual(config.sqlite, {
-      disk_cache_size: 102400,
-      flush_mem_threshold: 10,
-      resend_interval: 1000,
+    assert.equal(config.http_server?.port, 8081);
+    assert.equal(config.http_server?.limit_conn, 10);
+    assert.equal(config.http_server?.ip_addr, '127.0.0.1');
+  });
+
+  test('sqlite is implemented: its values are checked like any other key', () => {
+    assert.throws(
+      () => loadConfig({ conf: conf('sqlite {\n  disk_cache_size = lots\n}\n') }),
+      /sqlite\.disk_cache_size: "lots" is not a number/,
+    );
+    const { warnings, config } = loadConfig({
+      conf: conf('sqlite { disk_cache_size = 10, mounted_file_path = "/tmp/x" }\n'),
     });
+    assert.deepEqual(warnings, []);
+    assert.equal(config.sqlite?.disk_cache_size, 10);
   });
 
   test('keys that only matter at their default are reported when changed', () => {
