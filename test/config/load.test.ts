@@ -426,8 +426,8 @@ describe('warnings', () => {
     assert.deepEqual(warnedKeys(warnings), ['http_server']);
     // Bad values inside an ignored section fall back to their defaults instead of stopping start-up.
     assert.equal(config.http_server?.port, 8081);
-    assert.equal(config.http_server?.limit_conn, 10);
-    assert.equal(config.http_server?.ip_addr, '127.0.0.1');
+    assert.equal(config.http_server.limit_conn, 10);
+    assert.equal(config.http_server.ip_addr, '127.0.0.1');
   });
 
   test('sqlite is implemented: its values are checked like any other key', () => {
