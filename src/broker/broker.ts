@@ -11,11 +11,15 @@ import { Metrics } from './metrics.js';
 import { resolveOptions, type BrokerOptions } from './options.js';
 import { RetainedStore } from './retain.js';
 import { Router } from './router.js';
-import type { Session, SessionOwner, SubscriptionRecord } from './session.js';
+import {
+  NEVER_EXPIRES,
+  type Session,
+  type SessionOwner,
+  type SubscriptionRecord,
+} from './session.js';
 import { SessionRegistry } from './session-registry.js';
 import { SysTopics } from './sys-topics.js';
 import { TimerWheel } from './timer-wheel.js';
-import { NEVER_EXPIRES } from './handlers/connect.js';
 
 /** Creates the listeners for the broker; the CLI passes the transport layer's factory. */
 export type ListenerFactory = (broker: Broker) => Listener[];

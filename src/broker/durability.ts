@@ -2,104 +2,44 @@
 // written, the group commit that acks wait for, restore at start, and the stored backlog
 // that is streamed back in pages.
 //
-// The promise: when PUBACK / PUBREC leaves for a QoS 1/2 message, the message is committed
-// for every persistent session it was routed to. How it is kept without a timer:
-//   1. Every write of an event-loop turn joins one batch (one SQLite transaction).
-//   2. An ack whose PUBLISH wrote to the batch is not sent at once but held here.
-//   3. The broker's per-turn flush (the setImmediate that writes every client's output)
-//      commits first, then releases the held acks, then writes the sockets. An ack never
-//      leaves before the commit that covers its message, and no ack waits longer than the
-//      turn it was made in.
-//   4. A failed commit (disk full, I/O error) rolls the batch back: its acks become 0x97
-//      Quota exceeded (v5) or a closed connection (3.1.1, which cannot refuse: the client
-//      sends the message again), and the error is logged. Never a crash, never a lost acked
-//      message. The batch's messages may still reach subscribers that are online (they
-//      were routed in memory): at least once, not lost.
+// The group commit that acks wait for is group-commit.ts; restore at start is
+// durable-restore.ts.
 //
 // Only sessions that outlive their connection (3.1.1 clean session 0, v5 session expiry
 // > 0) and retained messages are written; clean-session traffic and QoS 0 never are.
-import { PacketType, ReasonCode, encodePubAckLike } from '../codec/index.js';
 import {
   OutboundState,
-  PersistenceError,
-  type MessageData,
   type Persistence,
   type QueueRef,
-  type RestoredSession,
   type StoredDelivery,
-  type WillData,
 } from '../persistence/index.js';
-import { TopicError, parseSubscriptionFilter } from '../topic/index.js';
 import type { Broker } from './broker.js';
 import type { ClientConnection } from './client-connection.js';
-import { Message } from './message.js';
-import {
-  OutState,
-  Outbound,
-  SubscriptionRecord,
-  type Session,
-  type SharedGroupRef,
-} from './session.js';
+import { restoreDurableState } from './durable-restore.js';
+import { GroupCommit, LOG_EVERY_MS } from './group-commit.js';
+import type { Message } from './message.js';
+import { NEVER_EXPIRES, type Outbound, type Session, type SubscriptionRecord } from './session.js';
+import { groupKey, outboundOf } from './stored-delivery.js';
 import { Timer, type TimerTarget } from './timer-wheel.js';
-
-/** Session Expiry Interval that means "never expires" (as handlers/connect.ts). */
-const NEVER_EXPIRES = 0xffffffff;
-/** Warnings about a full store or failing commits: at most one per this many ms. */
-const LOG_EVERY_MS = 10_000;
-
-/** An ack held until the batch that covers its message is committed. */
-interface HeldAck {
-  readonly client: ClientConnection;
-  readonly type: 4 | 5;
-  readonly packetId: number;
-  readonly code: number;
-  /** Its PUBLISH wrote to the batch (else it waits only to keep the ack order). */
-  readonly durable: boolean;
-}
-
-function groupKey(group: SharedGroupRef | null): string | null {
-  return group === null ? null : `${group.name}/${group.filter}`;
-}
-
-function messageOf(m: MessageData): Message {
-  const message = new Message(
-    m.topic,
-    m.payload,
-    m.qos,
-    m.retain,
-    m.properties,
-    m.expiresAt,
-    m.origin,
-  ).markOwned();
-  message.storeId = m.id;
-  return message;
-}
 
 export class Durability implements TimerTarget {
   readonly store: Persistence;
   private readonly broker: Broker;
-  private held: HeldAck[];
+  private readonly groupCommit: GroupCommit;
   private closed: boolean;
   /** Retries reads of stored backlogs that failed (after `resendInterval`). */
   private readonly retryTimer: Timer;
   private readonly retryReads: Set<Session>;
-  /** `store.writes` at the last commit: a turn without writes has nothing to commit. */
-  private committedWrites: number;
-  private failingSince: number;
-  private failureLoggedAt: number;
   private fullLoggedAt: number;
   private fullEvents: number;
 
   constructor(broker: Broker, store: Persistence) {
     this.broker = broker;
     this.store = store;
-    this.held = [];
+    this.groupCommit = new GroupCommit(broker, store);
     this.closed = false;
     this.retryTimer = new Timer(this);
     this.retryReads = new Set();
-    this.committedWrites = store.writes;
-    this.failingSince = 0;
-    this.failureLoggedAt = 0;
     this.fullLoggedAt = 0;
     this.fullEvents = 0;
     store.onBatch = () => {
@@ -116,98 +56,18 @@ export class Durability implements TimerTarget {
 
   /** The write counter before a PUBLISH is routed: `ack()` compares it. */
   get mark(): number {
-    return this.store.writes;
+    return this.groupCommit.mark;
   }
 
-  /**
-   * PUBACK / PUBREC for an inbound PUBLISH. Held until the turn's commit when the PUBLISH
-   * wrote to the batch (or an earlier ack of this turn is held: acks keep their order).
-   */
+  /** PUBACK / PUBREC for an inbound PUBLISH (GroupCommit.ack). */
   ack(client: ClientConnection, type: 4 | 5, packetId: number, code: number, mark: number): void {
-    const durable = this.store.writes !== mark;
-    if (!durable && this.held.length === 0) {
-      client.send(
-        encodePubAckLike(
-          { type, packetId, reasonCode: code, properties: null },
-          client.protocolVersion,
-        ),
-      );
-      return;
-    }
-    this.held.push({ client, type, packetId, code, durable });
+    this.groupCommit.ack(client, type, packetId, code, mark);
   }
 
   /** Called by the broker's per-turn flush before any socket is written. */
   commitTurn(): void {
     if (this.closed) return;
-    const metrics = this.broker.metrics;
-    let ok = true;
-    if (this.store.writes !== this.committedWrites) {
-      const started = performance.now();
-      ok = this.store.commit();
-      this.committedWrites = this.store.writes;
-      metrics.persistenceCommits++;
-      metrics.persistenceCommitMs += performance.now() - started;
-    }
-    if (!ok) this.commitFailed();
-    else if (this.failingSince !== 0) {
-      this.broker.log.warn(
-        { file: this.store.location, failedForMs: Date.now() - this.failingSince },
-        'persistence: commits succeed again',
-      );
-      this.failingSince = 0;
-    }
-    if (this.held.length === 0) return;
-    const acks = this.held;
-    this.held = [];
-    for (const a of acks) {
-      const client = a.client;
-      if (ok || !a.durable) {
-        client.send(
-          encodePubAckLike(
-            { type: a.type, packetId: a.packetId, reasonCode: a.code, properties: null },
-            client.protocolVersion,
-          ),
-        );
-        continue;
-      }
-      // Not durable: the publisher must not take it as delivered.
-      this.broker.metrics.persistenceRefused++;
-      if (a.type === PacketType.PUBREC) client.session?.awaitingRelease.delete(a.packetId);
-      if (client.protocolVersion === 5) {
-        client.send(
-          encodePubAckLike(
-            {
-              type: a.type,
-              packetId: a.packetId,
-              reasonCode: ReasonCode.QUOTA_EXCEEDED,
-              properties: null,
-            },
-            5,
-          ),
-        );
-      } else {
-        // 3.1.1 has no failure ack: without one the client sends the message again.
-        client.disconnect(ReasonCode.QUOTA_EXCEEDED, 'persistence failed');
-      }
-    }
-  }
-
-  private commitFailed(): void {
-    const now = Date.now();
-    this.broker.metrics.persistenceFailures++;
-    if (this.failingSince === 0) this.failingSince = now;
-    if (now - this.failureLoggedAt >= LOG_EVERY_MS) {
-      this.failureLoggedAt = now;
-      this.broker.log.error(
-        {
-          file: this.store.location,
-          err: this.store.lastError,
-          failures: this.broker.metrics.persistenceFailures,
-        },
-        'persistence: commit failed; QoS>0 publishes of this batch refused (0x97)',
-      );
-    }
+    this.groupCommit.commitTurn();
   }
 
   // ------------------------------------------------------------------- state
@@ -501,7 +361,7 @@ export class Durability implements TimerTarget {
       return false;
     }
     session.spilled = Math.max(0, session.spilled - page.length);
-    for (const d of page) session.queue.push(this.outbound(d));
+    for (const d of page) session.queue.push(outboundOf(this.broker, d));
     session.loadedSeq = last.row.seq;
     return true;
   }
@@ -510,26 +370,6 @@ export class Durability implements TimerTarget {
     const sessions = [...this.retryReads];
     this.retryReads.clear();
     for (const session of sessions) this.broker.delivery.pump(session);
-  }
-
-  private outbound(d: StoredDelivery, message: Message = messageOf(d.message)): Outbound {
-    const row = d.row;
-    let group: SharedGroupRef | null = null;
-    if (row.group !== null) {
-      const slash = row.group.indexOf('/');
-      group =
-        this.broker.router.trie.getGroup(row.group.slice(slash + 1), row.group.slice(0, slash)) ??
-        null;
-    }
-    const out = new Outbound(
-      message,
-      row.qos,
-      row.retain,
-      row.subscriptionIds === null ? null : [...row.subscriptionIds],
-      group,
-    );
-    out.row = row;
-    return out;
   }
 
   // ----------------------------------------------------------------- restore
@@ -541,167 +381,7 @@ export class Durability implements TimerTarget {
    * Throws PersistenceError when the store cannot be opened.
    */
   restore(): void {
-    const started = Date.now();
-    const state = this.store.open();
-    const broker = this.broker;
-    const now = Date.now();
-    const shared = new Map<number, Message>();
-    const message = (m: MessageData): Message => {
-      let msg = shared.get(m.id);
-      if (msg === undefined) {
-        msg = messageOf(m);
-        shared.set(m.id, msg);
-      }
-      return msg;
-    };
-    for (const m of state.retained) broker.retained.set(message(m));
-    const expired: Session[] = [];
-    const wills: Session[] = [];
-    let queued = 0;
-    for (const s of state.sessions) {
-      const session = broker.sessions.restore(s.clientId);
-      session.persisted = true;
-      session.expiryInterval = s.expiryInterval;
-      this.restoreSubscriptions(session, s);
-      for (const id of s.awaitingRelease) session.awaitingRelease.add(id);
-      this.restoreInflight(session, s.inflight, message);
-      session.spilled = s.queued;
-      queued += s.queued;
-      if (s.expiryInterval !== NEVER_EXPIRES) {
-        // A session whose client was connected at the crash: its clock starts now.
-        const expiresAt = s.expiresAt === 0 ? now + s.expiryInterval * 1000 : s.expiresAt;
-        if (s.expiresAt === 0)
-          this.store.upsertSession({
-            clientId: s.clientId,
-            expiryInterval: s.expiryInterval,
-            expiresAt,
-          });
-        if (expiresAt <= now) expired.push(session);
-        else broker.timers.schedule(session.expiryTimer, expiresAt - now);
-      }
-      if (s.will !== null && this.restoreWill(session, s.will, now)) wills.push(session);
-    }
-    // Due wills go out (to the restored sessions), then expired sessions end.
-    for (const session of wills) broker.publishDelayedWill(session);
-    for (const session of expired) broker.endSession(session);
-    if (!this.store.commit())
-      throw new PersistenceError(
-        'EMQ_ERR_PERSIST_IO',
-        this.store.location,
-        `${this.store.location}: writing the restored state failed (${String(this.store.lastError)})`,
-        { cause: this.store.lastError },
-      );
-    broker.log.info(
-      {
-        file: this.store.location,
-        sessions: state.sessions.length,
-        retained: state.retained.length,
-        queued,
-        ms: Date.now() - started,
-      },
-      'persistence: state restored',
-    );
-  }
-
-  private restoreSubscriptions(session: Session, s: RestoredSession): void {
-    for (const sub of s.subscriptions) {
-      const parsed = parseSubscriptionFilter(sub.rawFilter);
-      if (parsed instanceof TopicError) {
-        this.broker.log.warn(
-          { clientId: s.clientId, filter: sub.rawFilter },
-          'persistence: stored subscription ignored (invalid filter)',
-        );
-        continue;
-      }
-      this.broker.router.add(
-        session,
-        new SubscriptionRecord(
-          sub.rawFilter,
-          parsed.filter,
-          parsed.group,
-          {
-            topicFilter: sub.rawFilter,
-            qos: sub.qos,
-            noLocal: sub.noLocal,
-            retainAsPublished: sub.retainAsPublished,
-            retainHandling: sub.retainHandling,
-          },
-          sub.subscriptionId,
-        ),
-      );
-    }
-  }
-
-  /**
-   * The in-flight window, resent on resume (PUBLISH with DUP, or PUBREL) in seq order.
-   * Rows keep their packet ids (a QoS 2 receiver knows a resent PUBLISH by its id); rows
-   * without one (QoS 1 sent without an update) get ids no kept row uses.
-   */
-  private restoreInflight(
-    session: Session,
-    window: StoredDelivery[],
-    message: (m: MessageData) => Message,
-  ): void {
-    const outs: Outbound[] = [];
-    const fresh: Outbound[] = [];
-    for (const d of window) {
-      const out = this.outbound(d, message(d.message));
-      const row = d.row;
-      session.loadedSeq = Math.max(session.loadedSeq, row.seq);
-      outs.push(out);
-      if (
-        row.state !== OutboundState.QUEUED &&
-        row.packetId !== 0 &&
-        !session.inflight.has(row.packetId)
-      ) {
-        out.packetId = row.packetId;
-        out.state = row.state;
-        session.inflight.set(out.packetId, out); // reserves the id
-      } else {
-        out.state = row.state === OutboundState.RELEASED ? OutState.RELEASED : OutState.PUBLISHED;
-        fresh.push(out);
-      }
-    }
-    for (const out of fresh) {
-      out.packetId = session.allocatePacketId();
-      if (out.packetId !== 0) session.inflight.set(out.packetId, out);
-      if (out.qos === 2 && out.packetId !== 0)
-        this.store.updateOutbound(
-          session.clientId,
-          out.row as QueueRef,
-          out.state as 1 | 2,
-          out.packetId,
-        );
-    }
-    // Rebuild in seq order (the Map's order is the resend order).
-    session.inflight.clear();
-    for (const out of outs) {
-      if (out.packetId !== 0) session.inflight.set(out.packetId, out);
-      else {
-        out.state = OutState.QUEUED;
-        session.queue.push(out); // all 65535 ids taken: waits for a free one
-      }
-    }
-  }
-
-  /** A stored will: due now (true), or waits out the rest of its delay. */
-  private restoreWill(session: Session, will: WillData, now: number): boolean {
-    // Alive at the crash: the connection counts as lost now [MQTT-3.1.2-8].
-    const publishAt = will.publishAt !== 0 ? will.publishAt : now + will.delay * 1000;
-    const lostAt = publishAt - will.delay * 1000;
-    session.delayedWill = new Message(
-      will.topic,
-      will.payload,
-      will.qos,
-      will.retain,
-      will.properties,
-      will.expiryInterval > 0 ? lostAt + will.expiryInterval * 1000 : 0,
-      session.clientId,
-    ).markOwned();
-    if (publishAt <= now || session.expiryInterval === 0) return true;
-    if (will.publishAt === 0) this.store.setWill(session.clientId, { ...will, publishAt });
-    this.broker.timers.schedule(session.willTimer, publishAt - now);
-    return false;
+    restoreDurableState(this.broker, this.store);
   }
 
   // ----------------------------------------------------------------- closing

@@ -8,6 +8,9 @@ import type { SharedGroup } from '../topic/index.js';
 
 export type SharedGroupRef = SharedGroup<Session, SubscriptionRecord>;
 
+/** Session Expiry Interval that means "never expires" [MQTT-3.1.2-?]. */
+export const NEVER_EXPIRES = 0xffffffff;
+
 /** A subscription as the session keeps it [MQTT-3.8.3.1]. */
 export class SubscriptionRecord {
   /** The filter as the client sent it (with `$share/g/` if shared). */

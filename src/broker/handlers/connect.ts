@@ -12,8 +12,7 @@ import { ClientState, type ClientConnection } from '../client-connection.js';
 import { Message, forwardableProperties } from '../message.js';
 import { startEnhancedAuth } from './auth.js';
 
-/** Session Expiry Interval that means "never expires" [MQTT-3.1.2-?]. */
-export const NEVER_EXPIRES = 0xffffffff;
+import { NEVER_EXPIRES } from '../session.js';
 
 /** CONNECT [MQTT-3.1.4]: validate, authenticate, then accept (see acceptConnect). */
 export function handleConnect(client: ClientConnection, packet: ConnectPacket): void {

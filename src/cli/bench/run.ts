@@ -5,230 +5,36 @@
 // rate (-I 0) a single pump sends batches from every publisher once per event-loop turn,
 // bounded by the QoS window, the socket buffer and (pubsub) the end-to-end window.
 //
-// Clock: send times are `performance.timeOrigin + performance.now()` in microseconds. Within
-// one process (pubsub) that is a monotonic clock. Between processes (bench pub + bench sub)
-// both start from the wall clock at process start (timeOrigin, sub-millisecond precision),
-// so latencies are right to within the two processes' wall-clock readings, normally far
-// below a millisecond on one machine; hrtime alone would not be comparable across processes.
+// The clock of send times is described in clock.ts.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  MqttClient,
-  type ClientOptions,
-  type PublishOptions,
-  type ReceivedMessage,
-} from '../../client/index.js';
+import { MqttClient, type ClientOptions, type ReceivedMessage } from '../../client/index.js';
 import { CliError, onStopSignal, readPem, transportFor } from '../client-flags.js';
+import {
+  Counters,
+  DONE,
+  Publisher,
+  READY,
+  Subscriber,
+  WAITING,
+  type Totals,
+} from './bench-clients.js';
+import { nowUs } from './clock.js';
 import type { BenchConfig } from './flags.js';
 import { LatencyHistogram } from './histogram.js';
 import { Reporter, percentiles, rate } from './report.js';
+import { Pump } from './pump.js';
 
-/** Microseconds on the shared clock described above. */
-export function nowUs(): number {
-  return (performance.timeOrigin + performance.now()) * 1000;
-}
+export { nowUs };
 
 /** Handshakes in flight at once when connecting without an interval. */
 const CONCURRENCY = 100;
-/** Messages one publisher sends per pump turn at most. */
-const BATCH = 256;
-/** A publisher waits while this much is written but not yet taken by the kernel. */
-const HIGH_WATER = 64 * 1024;
 /** After stopping, how long to wait for the last messages and acks. */
 const DRAIN_MS = 2000;
 /** A pubsub pair whose window made no progress this long is written off (lost messages). */
 const STALL_MS = 500;
 /** Send times older than this (or in the future by more than a second) are not latencies. */
 const MAX_LATENCY_US = 3_600_000_000;
-
-const READY = 0;
-const DONE = 1;
-/** Waiting for an ack or a delivery: an event wakes the pump. */
-const WAITING = 2;
-/** Waiting for the socket buffer to drain: polled. */
-const FULL = 3;
-type SendState = typeof READY | typeof DONE | typeof WAITING | typeof FULL;
-
-class Counters {
-  sent = 0;
-  received = 0;
-  acked = 0;
-  ackErrors = 0;
-  connected = 0;
-  failed = 0;
-  dropped = 0;
-  writtenOff = 0;
-
-  snapshot(): Totals {
-    return { sent: this.sent, received: this.received, acked: this.acked };
-  }
-}
-
-/** The message counters at one moment. */
-interface Totals {
-  readonly sent: number;
-  readonly received: number;
-  readonly acked: number;
-}
-
-class Subscriber {
-  readonly client: MqttClient;
-  received = 0;
-  /** `received` at the last stall check (pubsub). */
-  seenAtCheck = 0;
-  stallChecks = 0;
-  readonly onMessage: (m: ReceivedMessage) => void;
-
-  constructor(bench: Bench, client: MqttClient) {
-    this.client = client;
-    this.onMessage = (m) => {
-      bench.onMessage(this, m);
-    };
-  }
-}
-
-class Publisher {
-  readonly client: MqttClient;
-  readonly topic: string;
-  readonly payload: Buffer;
-  readonly options: PublishOptions;
-  readonly pair: Subscriber | null;
-  sent = 0;
-  acked = 0;
-  writtenOff = 0;
-  finished = false;
-  closed = false;
-  /** Per window (0 QoS, 1 end-to-end): it filled up and has not reopened yet (see full()). */
-  private readonly refilling = [false, false];
-  timer: NodeJS.Timeout | null = null;
-  /** Send times of the QoS 1/2 messages awaiting their ack, oldest at `head`. */
-  private readonly stamps: Float64Array;
-  private head = 0;
-  private tail = 0;
-  readonly onAck: (error: Error | null) => void;
-  private readonly bench: Bench;
-
-  constructor(bench: Bench, client: MqttClient, topic: string, pair: Subscriber | null) {
-    const cfg = bench.cfg;
-    this.bench = bench;
-    this.client = client;
-    this.topic = topic;
-    this.payload = Buffer.alloc(cfg.size, 0x61);
-    this.options = { qos: cfg.qos, retain: cfg.retain };
-    this.pair = pair;
-    this.stamps = new Float64Array(cfg.qos === 0 ? 1 : cfg.inflight);
-    this.onAck = (error) => {
-      const ts = this.stamps[this.head] as number;
-      this.head = this.head + 1 === this.stamps.length ? 0 : this.head + 1;
-      this.acked++;
-      bench.onAck(ts, error);
-    };
-  }
-
-  state(): SendState {
-    const cfg = this.bench.cfg;
-    if (this.closed || (cfg.limit > 0 && this.sent >= cfg.limit)) return DONE;
-    if (cfg.qos > 0 && this.full(0, cfg.inflight - (this.sent - this.acked), cfg.inflight)) {
-      return WAITING;
-    }
-    const pair = this.pair;
-    if (
-      pair !== null &&
-      this.full(1, cfg.window - (this.sent - pair.received - this.writtenOff), cfg.window)
-    ) {
-      return WAITING;
-    }
-    if (this.client.bufferedBytes > HIGH_WATER) return FULL;
-    return READY;
-  }
-
-  /**
-   * Whether a window with `free` of `size` slots left is closed. Once it filled up, it opens
-   * again only when a quarter is free: fewer, larger writes (syscalls are most of the cost).
-   */
-  private full(window: 0 | 1, free: number, size: number): boolean {
-    if (free <= 0) {
-      this.refilling[window] = true;
-      return true;
-    }
-    if (this.refilling[window] === true && free < Math.max(1, size >> 2)) return true;
-    this.refilling[window] = false;
-    return false;
-  }
-
-  send(ts: number): void {
-    const payload = this.payload;
-    if (payload.length >= 8) payload.writeDoubleLE(ts, 0);
-    if (this.options.qos === 0) {
-      this.client.publishNoWait(this.topic, payload, this.options);
-    } else {
-      this.stamps[this.tail] = ts;
-      this.tail = this.tail + 1 === this.stamps.length ? 0 : this.tail + 1;
-      this.client.publishNoWait(this.topic, payload, this.options, this.onAck);
-    }
-    this.sent++;
-    this.bench.counters.sent++;
-  }
-}
-
-/** Sends at the maximum rate: batches from every publisher, once per event-loop turn. */
-class Pump {
-  private readonly publishers: Publisher[];
-  private readonly bench: Bench;
-  private scheduled = false;
-  private poll: NodeJS.Timeout | null = null;
-  stopped = false;
-  readonly wake: () => void;
-  private readonly run: () => void;
-
-  constructor(bench: Bench, publishers: Publisher[]) {
-    this.bench = bench;
-    this.publishers = publishers;
-    this.wake = () => {
-      if (!this.scheduled && !this.stopped) {
-        this.scheduled = true;
-        setImmediate(this.run);
-      }
-    };
-    this.run = () => {
-      this.turn();
-    };
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.poll !== null) clearTimeout(this.poll);
-    this.poll = null;
-  }
-
-  private turn(): void {
-    this.scheduled = false;
-    if (this.stopped) return;
-    const ts = nowUs();
-    let again = false;
-    let full = false;
-    for (const p of this.publishers) {
-      let n = 0;
-      let state = p.state();
-      while (state === READY && n < BATCH) {
-        p.send(ts);
-        n++;
-        state = p.state();
-      }
-      if (state === READY) again = true;
-      else if (state === FULL) full = true;
-      else if (state === DONE && !p.finished) this.bench.publisherDone(p);
-    }
-    if (again) {
-      this.wake();
-    } else if (full && this.poll === null) {
-      this.poll = setTimeout(() => {
-        this.poll = null;
-        this.wake();
-      }, 1);
-    }
-  }
-}
 
 export class Bench {
   readonly cfg: BenchConfig;

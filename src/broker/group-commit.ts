@@ -1,0 +1,147 @@
+// The group commit that acks wait for (DESIGN.md "Persistence and durability").
+//
+// The promise: when PUBACK / PUBREC leaves for a QoS 1/2 message, the message is committed
+// for every persistent session it was routed to. How it is kept without a timer:
+//   1. Every write of an event-loop turn joins one batch (one SQLite transaction).
+//   2. An ack whose PUBLISH wrote to the batch is not sent at once but held here.
+//   3. The broker's per-turn flush (the setImmediate that writes every client's output)
+//      commits first, then releases the held acks, then writes the sockets. An ack never
+//      leaves before the commit that covers its message, and no ack waits longer than the
+//      turn it was made in.
+//   4. A failed commit (disk full, I/O error) rolls the batch back: its acks become 0x97
+//      Quota exceeded (v5) or a closed connection (3.1.1, which cannot refuse: the client
+//      sends the message again), and the error is logged. Never a crash, never a lost acked
+//      message. The batch's messages may still reach subscribers that are online (they
+//      were routed in memory): at least once, not lost.
+import { PacketType, ReasonCode, encodePubAckLike } from '../codec/index.js';
+import type { Persistence } from '../persistence/index.js';
+import type { Broker } from './broker.js';
+import type { ClientConnection } from './client-connection.js';
+
+/** Warnings about a full store or failing commits: at most one per this many ms. */
+export const LOG_EVERY_MS = 10_000;
+
+/** An ack held until the batch that covers its message is committed. */
+interface HeldAck {
+  readonly client: ClientConnection;
+  readonly type: 4 | 5;
+  readonly packetId: number;
+  readonly code: number;
+  /** Its PUBLISH wrote to the batch (else it waits only to keep the ack order). */
+  readonly durable: boolean;
+}
+
+/** Holds the acks of a turn until the commit that covers their messages. */
+export class GroupCommit {
+  private readonly store: Persistence;
+  private readonly broker: Broker;
+  private held: HeldAck[];
+  /** `store.writes` at the last commit: a turn without writes has nothing to commit. */
+  private committedWrites: number;
+  private failingSince: number;
+  private failureLoggedAt: number;
+
+  constructor(broker: Broker, store: Persistence) {
+    this.broker = broker;
+    this.store = store;
+    this.held = [];
+    this.committedWrites = store.writes;
+    this.failingSince = 0;
+    this.failureLoggedAt = 0;
+  }
+
+  /** The write counter before a PUBLISH is routed: `ack()` compares it. */
+  get mark(): number {
+    return this.store.writes;
+  }
+
+  /**
+   * PUBACK / PUBREC for an inbound PUBLISH. Held until the turn's commit when the PUBLISH
+   * wrote to the batch (or an earlier ack of this turn is held: acks keep their order).
+   */
+  ack(client: ClientConnection, type: 4 | 5, packetId: number, code: number, mark: number): void {
+    const durable = this.store.writes !== mark;
+    if (!durable && this.held.length === 0) {
+      client.send(
+        encodePubAckLike(
+          { type, packetId, reasonCode: code, properties: null },
+          client.protocolVersion,
+        ),
+      );
+      return;
+    }
+    this.held.push({ client, type, packetId, code, durable });
+  }
+
+  /** Called by the broker's per-turn flush before any socket is written. */
+  commitTurn(): void {
+    const metrics = this.broker.metrics;
+    let ok = true;
+    if (this.store.writes !== this.committedWrites) {
+      const started = performance.now();
+      ok = this.store.commit();
+      this.committedWrites = this.store.writes;
+      metrics.persistenceCommits++;
+      metrics.persistenceCommitMs += performance.now() - started;
+    }
+    if (!ok) this.commitFailed();
+    else if (this.failingSince !== 0) {
+      this.broker.log.warn(
+        { file: this.store.location, failedForMs: Date.now() - this.failingSince },
+        'persistence: commits succeed again',
+      );
+      this.failingSince = 0;
+    }
+    if (this.held.length === 0) return;
+    const acks = this.held;
+    this.held = [];
+    for (const a of acks) {
+      const client = a.client;
+      if (ok || !a.durable) {
+        client.send(
+          encodePubAckLike(
+            { type: a.type, packetId: a.packetId, reasonCode: a.code, properties: null },
+            client.protocolVersion,
+          ),
+        );
+        continue;
+      }
+      // Not durable: the publisher must not take it as delivered.
+      this.broker.metrics.persistenceRefused++;
+      if (a.type === PacketType.PUBREC) client.session?.awaitingRelease.delete(a.packetId);
+      if (client.protocolVersion === 5) {
+        client.send(
+          encodePubAckLike(
+            {
+              type: a.type,
+              packetId: a.packetId,
+              reasonCode: ReasonCode.QUOTA_EXCEEDED,
+              properties: null,
+            },
+            5,
+          ),
+        );
+      } else {
+        // 3.1.1 has no failure ack: without one the client sends the message again.
+        client.disconnect(ReasonCode.QUOTA_EXCEEDED, 'persistence failed');
+      }
+    }
+  }
+
+  private commitFailed(): void {
+    const now = Date.now();
+    this.broker.metrics.persistenceFailures++;
+    if (this.failingSince === 0) this.failingSince = now;
+    if (now - this.failureLoggedAt >= LOG_EVERY_MS) {
+      this.failureLoggedAt = now;
+      this.broker.log.error(
+        {
+          file: this.store.location,
+          err: this.store.lastError,
+          failures: this.broker.metrics.persistenceFailures,
+        },
+        'persistence: commit failed; QoS>0 publishes of this batch refused (0x97)',
+      );
+    }
+  }
+}

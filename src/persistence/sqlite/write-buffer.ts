@@ -1,0 +1,163 @@
+// The SQLite store's in-memory buffer of one batch's hot mutations (messages, queue rows):
+// an update or delete of a row buffered in the same batch edits or drops it here, and the
+// rest is applied at commit in multi-row statements (apply-pending.ts).
+import type { OutboundStateValue, QueueRef, StorableMessage } from '../types.js';
+import type { BufferedWrites } from './apply-pending.js';
+import type { FreshMessage, PendingRow, SqliteRef } from './queue-rows.js';
+
+export class WriteBuffer {
+  /** Messages stored in this batch (see FreshMessage). */
+  readonly fresh: Map<number, FreshMessage>;
+  /** Fresh messages not written yet. */
+  unwritten: FreshMessage[];
+  /** Buffered inserts by seq: an update or delete of a buffered row edits or drops it here. */
+  private newRows: Map<number, PendingRow>;
+  private updates: Map<number, { clientId: string; state: OutboundStateValue; packetId: number }>;
+  /** Rows with their message inline, by client: deleted in multi-row statements. */
+  private deletes: Map<string, number[]>;
+  private deleteCount: number;
+  /** Rows that refer to `messages`: deleted one by one, each lowering its message's count. */
+  private sharedDeletes: { clientId: string; seq: number; messageId: number }[];
+
+  constructor() {
+    this.fresh = new Map();
+    this.unwritten = [];
+    this.newRows = new Map();
+    this.updates = new Map();
+    this.deletes = new Map();
+    this.deleteCount = 0;
+    this.sharedDeletes = [];
+  }
+
+  /** Nothing is buffered. */
+  get empty(): boolean {
+    return (
+      this.unwritten.length === 0 &&
+      this.newRows.size === 0 &&
+      this.updates.size === 0 &&
+      this.deleteCount === 0 &&
+      this.sharedDeletes.length === 0
+    );
+  }
+
+  storeMessage(id: number, message: StorableMessage): void {
+    if (this.fresh.has(id)) return;
+    const entry: FreshMessage = { id, message, refs: 0, row: null, retained: false, stored: 0 };
+    this.fresh.set(id, entry);
+    this.unwritten.push(entry);
+  }
+
+  /** A retained entry now refers to message `messageId` (if it is fresh). */
+  referenceRetained(messageId: number): void {
+    const entry = this.fresh.get(messageId);
+    if (entry !== undefined) this.reference(entry, null);
+  }
+
+  /** One more reference to a fresh message (a queue row, or null for a retained entry). */
+  private reference(entry: FreshMessage, row: PendingRow | null): void {
+    entry.refs++;
+    entry.row = entry.refs === 1 ? row : null;
+    if (row === null) entry.retained = true;
+    // Inline in a row already applied, and now a second reference: it needs `messages`.
+    if (entry.stored === 1) {
+      entry.stored = 0;
+      this.unwritten.push(entry);
+    }
+  }
+
+  enqueue(
+    clientId: string,
+    seq: number,
+    messageId: number,
+    qos: 1 | 2,
+    retain: boolean,
+    subscriptionIds: readonly number[] | null,
+    group: string | null,
+    state: OutboundStateValue,
+    packetId: number,
+  ): PendingRow {
+    const row: PendingRow = {
+      clientId,
+      seq,
+      messageId,
+      qos,
+      retain,
+      subscriptionIds,
+      group,
+      state,
+      packetId,
+      inline: null,
+      shared: true,
+    };
+    this.newRows.set(seq, row);
+    const entry = this.fresh.get(messageId);
+    if (entry !== undefined) this.reference(entry, row);
+    return row;
+  }
+
+  updateOutbound(
+    clientId: string,
+    ref: QueueRef,
+    state: OutboundStateValue,
+    packetId: number,
+  ): void {
+    const row = this.newRows.get(ref.seq);
+    if (row !== undefined) {
+      row.state = state;
+      row.packetId = packetId;
+      return;
+    }
+    this.updates.set(ref.seq, { clientId, state, packetId });
+  }
+
+  removeOutbound(clientId: string, ref: QueueRef): void {
+    const seq = ref.seq;
+    const pending = this.newRows.get(seq);
+    if (pending !== undefined) {
+      this.newRows.delete(seq);
+      const entry = this.fresh.get(pending.messageId);
+      if (entry !== undefined) {
+        entry.refs--;
+        if (entry.row === pending) entry.row = null;
+      }
+      return;
+    }
+    this.updates.delete(seq);
+    const r = ref as SqliteRef;
+    if (r.shared) {
+      this.sharedDeletes.push({ clientId, seq, messageId: r.messageId });
+      return;
+    }
+    let list = this.deletes.get(clientId);
+    if (list === undefined) {
+      list = [];
+      this.deletes.set(clientId, list);
+    }
+    list.push(seq);
+    this.deleteCount++;
+  }
+
+  /** Hands out the buffered writes and starts new buffers (`fresh` stays). */
+  take(): BufferedWrites {
+    const taken: BufferedWrites = {
+      fresh: this.unwritten,
+      rows: this.newRows,
+      updates: this.updates,
+      deletes: this.deletes,
+      expectedDeletes: this.deleteCount,
+      sharedDeletes: this.sharedDeletes,
+    };
+    this.clear();
+    return taken;
+  }
+
+  /** Drops the buffered writes (`fresh` stays). */
+  clear(): void {
+    this.unwritten = [];
+    this.newRows = new Map();
+    this.updates = new Map();
+    this.deletes = new Map();
+    this.deleteCount = 0;
+    this.sharedDeletes = [];
+  }
+}
