@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, type Origin } from './errors.js';
+import { readConfigFile } from './read-config-file.js';
 import {
   isNodeObject,
   mergeNodes,
@@ -538,18 +539,6 @@ export function parseHoconFile(
   file: string,
   options: Omit<HoconOptions, 'file'> = {},
 ): HoconResult {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : (code ?? String(error));
-    throw new ConfigError('EMQ_ERR_CONFIG_FILE', `cannot read config file ${file}: ${why}`);
-  }
+  const text = readConfigFile(file);
   return parseHocon(text, { ...options, file });
 }

@@ -1,8 +1,8 @@
 // NanoMQ's legacy `key=value` format (nanomq_old.conf, `nanomq start --old_conf`, reference
 // b.2), mapped onto the same raw tree as nanomq.conf so one schema validates both. Values
 // are the rest of the line; blocks behind an `*.enable=false` switch are skipped.
-import { readFileSync } from 'node:fs';
 import { ConfigError, formatOrigin, type Origin } from './errors.js';
+import { readConfigFile } from './read-config-file.js';
 import { parseListenerUrl } from './listener-url.js';
 import { pathKey, setPath, type RawObject, type RawValue } from './raw.js';
 
@@ -467,18 +467,6 @@ export function parseLegacy(text: string, file: string): LegacyResult {
 
 /** Reads and parses a legacy file; a missing file is EMQ_ERR_CONFIG_FILE. */
 export function parseLegacyFile(file: string): LegacyResult {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : (code ?? String(error));
-    throw new ConfigError('EMQ_ERR_CONFIG_FILE', `cannot read config file ${file}: ${why}`);
-  }
+  const text = readConfigFile(file);
   return parseLegacy(text, file);
 }
