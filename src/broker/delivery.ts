@@ -47,8 +47,8 @@ export class Delivery {
       this.writePublish(client, message, 0, retain, subscriptionIds, 0, false);
       return;
     }
-    const durable = this.broker.durable;
-    if (durable !== null && session.persisted) {
+    const durable = this.broker.durable !== null && session.persisted ? this.broker.durable : null;
+    if (durable !== null) {
       // A persistent session: every delivery gets a row, bounded by disk_cache_size; the
       // queue in memory is a window, the rest waits in the store (durability.ts).
       if (!durable.admit(session)) {
@@ -56,35 +56,18 @@ export class Delivery {
         this.drop(session, message, 'store full');
         return;
       }
-      message.own();
-      const out = new Outbound(message, qos, retain, subscriptionIds, group);
-      if (
-        online &&
-        session.queue.length === 0 &&
-        session.spilled === 0 &&
-        session.inflight.size < client.sendWindow &&
-        !client.congested
-      ) {
-        this.send(client, session, out);
-      } else {
-        durable.queue(session, out);
-        if (session.spilled > 0 && online) this.pump(session);
-      }
-      return;
-    }
-    if (session.pendingCount >= this.broker.options.maxMqueueLen) {
+    } else if (session.pendingCount >= this.broker.options.maxMqueueLen) {
       this.drop(session, message, 'queue full');
       return;
     }
     message.own();
     const out = new Outbound(message, qos, retain, subscriptionIds, group);
-    if (
-      online &&
-      session.queue.length === 0 &&
-      session.inflight.size < client.sendWindow &&
-      !client.congested
-    ) {
+    // Straight out only when nothing waits ahead of it (in memory or, `spilled`, in the store).
+    if (online && session.queue.length === 0 && session.spilled === 0 && hasRoom(client, session)) {
       this.send(client, session, out);
+    } else if (durable !== null) {
+      durable.queue(session, out);
+      if (session.spilled > 0 && online) this.pump(session);
     } else {
       session.queue.push(out);
     }
@@ -95,16 +78,12 @@ export class Delivery {
     const client = session.client;
     if (client === null || !client.connected) return;
     for (;;) {
-      while (
-        session.queue.length > 0 &&
-        session.inflight.size < client.sendWindow &&
-        !client.congested
-      ) {
+      while (session.queue.length > 0 && hasRoom(client, session)) {
         this.send(client, session, session.queue.shift() as Outbound);
       }
       // The memory window ran dry with more in the store: read the next page.
       if (session.spilled === 0 || session.queue.length > 0 || this.broker.durable === null) break;
-      if (session.inflight.size >= client.sendWindow || client.congested) break;
+      if (!hasRoom(client, session)) break;
       if (!this.broker.durable.refill(session)) break;
     }
   }
@@ -333,4 +312,9 @@ export class Delivery {
       properties,
     };
   }
+}
+
+/** The client's window has a free slot and its socket is not congested [MQTT-3.3.4-7]. */
+function hasRoom(client: ClientConnection, session: Session): boolean {
+  return session.inflight.size < client.sendWindow && !client.congested;
 }
