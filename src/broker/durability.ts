@@ -12,6 +12,7 @@ import {
   type Persistence,
   type QueueRef,
   type StoredDelivery,
+  type WillData,
 } from '../persistence/index.js';
 import type { Broker } from './broker.js';
 import type { ClientConnection } from './client-connection.js';
@@ -85,22 +86,7 @@ export class Durability implements TimerTarget {
         expiryInterval: session.expiryInterval,
         expiresAt: 0,
       });
-    const will = client.will;
-    this.store.setWill(
-      session.clientId,
-      will === null
-        ? null
-        : {
-            topic: will.topic,
-            payload: will.payload,
-            qos: will.qos,
-            retain: will.retain,
-            properties: will.properties,
-            expiryInterval: client.willExpiry,
-            delay: client.willDelay,
-            publishAt: 0,
-          },
-    );
+    this.store.setWill(session.clientId, storedWill(client.will, client, 0));
   }
 
   /** The connection of a session that lives on ended: its expiry deadline and will. */
@@ -112,21 +98,9 @@ export class Durability implements TimerTarget {
       expiryInterval: session.expiryInterval,
       expiresAt: session.expiryInterval === NEVER_EXPIRES ? 0 : now + session.expiryInterval * 1000,
     });
-    const will = session.delayedWill;
     this.store.setWill(
       session.clientId,
-      will === null
-        ? null
-        : {
-            topic: will.topic,
-            payload: will.payload,
-            qos: will.qos,
-            retain: will.retain,
-            properties: will.properties,
-            expiryInterval: client.willExpiry,
-            delay: client.willDelay,
-            publishAt: now + client.willDelay * 1000,
-          },
+      storedWill(session.delayedWill, client, now + client.willDelay * 1000),
     );
   }
 
@@ -398,4 +372,23 @@ export class Durability implements TimerTarget {
       this.broker.log.error({ err: error, file: this.store.location }, 'persistence: close failed');
     }
   }
+}
+
+/** The will as the store keeps it; `publishAt` is 0 while its connection is up. */
+function storedWill(
+  will: Message | null,
+  client: ClientConnection,
+  publishAt: number,
+): WillData | null {
+  if (will === null) return null;
+  return {
+    topic: will.topic,
+    payload: will.payload,
+    qos: will.qos,
+    retain: will.retain,
+    properties: will.properties,
+    expiryInterval: client.willExpiry,
+    delay: client.willDelay,
+    publishAt,
+  };
 }
