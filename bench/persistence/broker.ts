@@ -16,6 +16,7 @@ const broker = createBroker({
     enabled: env.PERSIST === '1',
     dataDir: env.DATA_DIR ?? './data',
     synchronous: (env.SYNC ?? 'full') as 'full' | 'normal' | 'off',
+    inflightGraceMs: Number(env.GRACE_MS ?? DEFAULT_PERSISTENCE_OPTIONS.inflightGraceMs),
     flushMemThreshold: Number(env.FLUSH_MEM ?? DEFAULT_PERSISTENCE_OPTIONS.flushMemThreshold),
     diskCacheSize: Number(env.DISK_CACHE_SIZE ?? 10_000_000),
     integrityCheck: env.INTEGRITY_CHECK !== '0',

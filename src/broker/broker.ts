@@ -83,6 +83,7 @@ export class Broker implements SessionOwner {
         ? new SqlitePersistence({
             dataDir: p.dataDir,
             synchronous: p.synchronous,
+            inflightGraceMs: p.inflightGraceMs,
             integrityCheck: p.integrityCheck,
             ...(p.maxPageCount > 0 ? { maxPageCount: p.maxPageCount } : {}),
           })

@@ -365,6 +365,7 @@ export class Durability implements TimerTarget {
     if (this.closed) return;
     this.commitTurn();
     this.closed = true;
+    this.groupCommit.stop();
     this.broker.timers.cancel(this.retryTimer);
     try {
       this.store.close();

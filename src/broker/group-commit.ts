@@ -8,7 +8,11 @@
 //      commits first, then releases the held acks, then writes the sockets. An ack never
 //      leaves before the commit that covers its message, and no ack waits longer than the
 //      turn it was made in.
-//   4. A failed commit (disk full, I/O error) rolls the batch back: its acks become 0x97
+//   4. A store may hold a sent QoS 1 delivery back for a few ms instead of writing it (its
+//      subscriber's PUBACK usually comes first, and then it is never written); the batch
+//      is then settled only when every such row is acknowledged or committed, and its acks
+//      wait for that (`store.settled`), in order, with a timer for the deadline.
+//   5. A failed commit (disk full, I/O error) rolls the batch back: its acks become 0x97
 //      Quota exceeded (v5) or a closed connection (3.1.1, which cannot refuse: the client
 //      sends the message again), and the error is logged. Never a crash, never a lost acked
 //      message. The batch's messages may still reach subscribers that are online (they
@@ -31,11 +35,23 @@ interface HeldAck {
   readonly durable: boolean;
 }
 
+/** The acks of one batch, sent when the store has settled it. */
+interface WaitingAcks {
+  readonly batch: number;
+  readonly acks: HeldAck[];
+}
+
 /** Holds the acks of a turn until the commit that covers their messages. */
 export class GroupCommit {
   private readonly store: Persistence;
   private readonly broker: Broker;
+  /** This turn's held acks. */
   private held: HeldAck[];
+  /** Acks of committed batches that are not settled yet, oldest first. */
+  private waiting: WaitingAcks[];
+  /** Wakes the broker when held-back rows are due (nothing else may happen before). */
+  private wakeTimer: NodeJS.Timeout | null;
+  private readonly wake: () => void;
   /** `store.writes` at the last commit: a turn without writes has nothing to commit. */
   private committedWrites: number;
   private failingSince: number;
@@ -45,6 +61,12 @@ export class GroupCommit {
     this.broker = broker;
     this.store = store;
     this.held = [];
+    this.waiting = [];
+    this.wakeTimer = null;
+    this.wake = () => {
+      this.wakeTimer = null;
+      broker.requestCommit();
+    };
     this.committedWrites = store.writes;
     this.failingSince = 0;
     this.failureLoggedAt = 0;
@@ -61,7 +83,7 @@ export class GroupCommit {
    */
   ack(client: ClientConnection, type: 4 | 5, packetId: number, code: number, mark: number): void {
     const durable = this.store.writes !== mark;
-    if (!durable && this.held.length === 0) {
+    if (!durable && this.held.length === 0 && this.waiting.length === 0) {
       client.send(
         encodePubAckLike(
           { type, packetId, reasonCode: code, properties: null },
@@ -75,29 +97,54 @@ export class GroupCommit {
 
   /** Called by the broker's per-turn flush before any socket is written. */
   commitTurn(): void {
+    const store = this.store;
     const metrics = this.broker.metrics;
     let ok = true;
-    if (this.store.writes !== this.committedWrites) {
+    const due = store.deferredUntil !== 0 && performance.now() >= store.deferredUntil;
+    if (store.writes !== this.committedWrites || due) {
       const started = performance.now();
-      ok = this.store.commit();
-      this.committedWrites = this.store.writes;
+      ok = store.commit();
+      this.committedWrites = store.writes;
       metrics.persistenceCommits++;
       metrics.persistenceCommitMs += performance.now() - started;
     }
     if (!ok) this.commitFailed();
     else if (this.failingSince !== 0) {
       this.broker.log.warn(
-        { file: this.store.location, failedForMs: Date.now() - this.failingSince },
+        { file: store.location, failedForMs: Date.now() - this.failingSince },
         'persistence: commits succeed again',
       );
       this.failingSince = 0;
     }
-    if (this.held.length === 0) return;
-    const acks = this.held;
-    this.held = [];
+    if (this.held.length > 0) {
+      this.waiting.push({ batch: store.batch, acks: this.held });
+      this.held = [];
+    }
+    // Oldest first: a client's acks leave in the order of its PUBLISHes [MQTT-4.6.0-2].
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0] as WaitingAcks;
+      if (ok && next.batch > store.settled) break;
+      this.waiting.shift();
+      this.release(next.acks, ok);
+    }
+    if (this.waiting.length > 0 && this.wakeTimer === null && store.deferredUntil !== 0) {
+      const delay = Math.max(0, store.deferredUntil - performance.now()) + 1;
+      this.wakeTimer = setTimeout(this.wake, delay);
+      this.wakeTimer.unref();
+    }
+  }
+
+  /** Stops the deadline timer (the broker is stopping). */
+  stop(): void {
+    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+  }
+
+  /** Sends held acks: as they are when `durable`, else refusing those that wrote. */
+  private release(acks: HeldAck[], durable: boolean): void {
     for (const a of acks) {
       const client = a.client;
-      if (ok || !a.durable) {
+      if (durable || !a.durable) {
         client.send(
           encodePubAckLike(
             { type: a.type, packetId: a.packetId, reasonCode: a.code, properties: null },

@@ -79,6 +79,12 @@ export interface PersistenceOptions {
   resendInterval: number;
   /** PRAGMA synchronous: 'full' survives power loss, 'normal' a crash of the process only. */
   synchronous: 'full' | 'normal' | 'off';
+  /**
+   * Ms a QoS 1 delivery already sent to its online subscriber waits for the PUBACK before it
+   * is written; one acknowledged sooner never touches the disk. The publisher's ack waits
+   * for either (at most this long plus a commit). 0 writes every delivery at once.
+   */
+  inflightGraceMs: number;
   /** Check the database file at start-up (PRAGMA quick_check). */
   integrityCheck: boolean;
   /** PRAGMA max_page_count (4 KiB pages): a hard cap on the file; 0 = none. */
@@ -93,6 +99,7 @@ export const DEFAULT_PERSISTENCE_OPTIONS: Readonly<PersistenceOptions> = Object.
   flushMemThreshold: 100,
   resendInterval: 5,
   synchronous: 'full',
+  inflightGraceMs: 5,
   integrityCheck: true,
   maxPageCount: 0,
 });

@@ -80,6 +80,16 @@ export class SysTopics {
       ['bytes/received', m.bytesReceived],
       ['bytes/sent', m.bytesSent],
     ];
+    const store = b.durable?.store;
+    if (store !== undefined)
+      stats.push(
+        // What disk_cache_size bounds, and what happened when it was reached or a commit failed.
+        ['persistence/stored', store.queuedCount],
+        ['persistence/refused', m.persistenceRefused],
+        ['persistence/dropped', m.persistenceDropped],
+        ['persistence/failures', m.persistenceFailures],
+        ['persistence/commits', m.persistenceCommits],
+      );
     for (const [name, value] of stats) {
       b.publish(
         new Message(`$SYS/broker/${name}`, Buffer.from(String(value)), 0, true, null, 0, ''),

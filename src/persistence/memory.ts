@@ -45,6 +45,8 @@ export class MemoryPersistence implements Persistence {
   private nextSeq = 1;
   private queueRows = 0;
   private mutations = 0;
+  /** Commits so far (the batch number). */
+  private commits = 0;
   private inBatch = false;
 
   get queuedCount(): number {
@@ -267,7 +269,21 @@ export class MemoryPersistence implements Persistence {
     };
   }
 
+  get batch(): number {
+    return this.commits;
+  }
+
+  /** Nothing is held back: a batch settles at its commit. */
+  get settled(): number {
+    return this.commits;
+  }
+
+  get deferredUntil(): number {
+    return 0;
+  }
+
   commit(): boolean {
+    this.commits++;
     this.inBatch = false;
     for (const id of this.fresh) {
       const entry = this.messages.get(id);

@@ -218,6 +218,17 @@ export interface Persistence {
    * rolled back (`lastError` says why). The store stays usable.
    */
   commit(): boolean;
+  /** Numbers the batches: the one the last `commit()` ended (0 before the first). */
+  readonly batch: number;
+  /**
+   * Every batch up to this number is settled: committed, and none of its rows still held
+   * back unwritten (a store may hold a sent QoS 1 row for a while: when its PUBACK comes
+   * first it is never written). Acks of a batch wait until it is settled. A store that
+   * holds nothing back settles each batch at its commit.
+   */
+  readonly settled: number;
+  /** performance.now() by which held-back rows must be written (by a commit); 0 if none. */
+  readonly deferredUntil: number;
   readonly lastError: Error | null;
   /** Commits what is pending and closes. */
   close(): void;

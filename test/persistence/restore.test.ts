@@ -328,6 +328,21 @@ test('disk_cache_size: refused with 0x97 when no session can take it; drop_oldes
     for (let i = 0; i < 5; i++) codes.push(await publishAcked(p.c, publish('f', `${i}`, 1, i + 1)));
     assert.deepEqual(codes, [0, 0, 0, ReasonCode.QUOTA_EXCEEDED, ReasonCode.QUOTA_EXCEEDED]);
     assert.equal(b.broker.metrics.persistenceRefused, 2);
+    // Counted where operators look: $SYS/broker/persistence/... (retained statistics).
+    b.broker.sys.publishStats();
+    const w = await client(b.port, 'sys-watch', { clean: true, properties: null });
+    w.c.send(subscribe(1, [{ topicFilter: '$SYS/broker/persistence/+', qos: 0 }]));
+    await w.c.next(PacketType.SUBACK);
+    const stats = new Map<string, string>();
+    while (stats.size < 5) {
+      const m = await w.c.next(PacketType.PUBLISH);
+      stats.set(m.topic.slice('$SYS/broker/persistence/'.length), m.payload.toString());
+    }
+    assert.equal(stats.get('stored'), '3');
+    assert.equal(stats.get('refused'), '2');
+    assert.equal(stats.get('dropped'), '0');
+    assert.equal(stats.get('failures'), '0');
+    w.c.close();
     p.c.close();
     await b.close();
 

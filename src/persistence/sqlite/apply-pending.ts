@@ -1,7 +1,8 @@
 // Writing one batch's buffered messages and queue rows to SQLite in multi-row statements.
 import type Database from 'better-sqlite3';
 import { encodeProperties } from '../properties.js';
-import type { OutboundStateValue } from '../types.js';
+import { OutboundState, type OutboundStateValue } from '../types.js';
+import type { DeferredRows } from './deferred-rows.js';
 import { chunk, extraOf, flagsOf, type FreshMessage, type PendingRow } from './queue-rows.js';
 import type { Statements } from './statements.js';
 
@@ -21,13 +22,15 @@ export interface BufferedWrites {
 
 /**
  * Applies the buffered writes; a fresh message with no reference yet goes back to
- * `unwritten`. Returns the correction to the store's count of queue rows. Throws on an
+ * `unwritten`, and with `defer` a sent QoS 1 row that carries its message is held there
+ * instead of inserted. Returns the correction to the store's count of queue rows. Throws on an
  * SQLite error.
  */
 export function applyBuffered(
   st: Statements,
   buffered: BufferedWrites,
   unwritten: FreshMessage[],
+  defer: DeferredRows | null,
 ): number {
   const { fresh, rows, updates, deletes, expectedDeletes, sharedDeletes } = buffered;
   // Messages first: the queue triggers count references on existing message rows.
@@ -64,10 +67,46 @@ export function applyBuffered(
     (st.insertMessages.get(n) as Database.Statement).run(args);
     i += n;
   }
-  const list = [...rows.values()];
-  /** References this apply adds to messages in `messages`. */
+  const list: PendingRow[] = [];
+  for (const r of rows.values()) {
+    // A sent QoS 1 row carrying its own message may wait for its PUBACK (deferred-rows.ts).
+    if (defer !== null && r.inline !== null && r.qos === 1 && r.state === OutboundState.PUBLISHED)
+      defer.add(r);
+    else list.push(r);
+  }
+  insertRows(st, list, args);
+  for (const [seq, u] of updates)
+    st.updateQueue.run((u.state << 3) | (u.packetId << 8), u.clientId, seq);
+  let deleted = 0;
+  for (const [clientId, seqs] of deletes) {
+    let j = 0;
+    while (j < seqs.length) {
+      const n = chunk(seqs.length - j);
+      args.length = 0;
+      args.push(clientId);
+      for (let k = 0; k < n; k++) args.push(seqs[j + k]);
+      deleted += (st.deleteQueue.get(n) as Database.Statement).run(args).changes;
+      j += n;
+    }
+  }
+  for (const d of sharedDeletes) {
+    if (st.deleteQueueOne.run(d.clientId, d.seq).changes === 0) continue;
+    deleted++;
+    st.addRefs.run(-1, d.messageId);
+    st.deleteUnreferenced.run(d.messageId);
+  }
+  // Rows lost with an earlier failed batch were counted as removed but were not there.
+  return expectedDeletes + sharedDeletes.length - deleted;
+}
+
+/**
+ * Inserts queue rows in multi-row statements: a row with its message inline carries it,
+ * any other refers to `messages` and adds to that message's `refs`.
+ */
+export function insertRows(st: Statements, list: readonly PendingRow[], args: unknown[]): void {
+  /** References this insert adds to messages in `messages`. */
   let added: Map<number, number> | null = null;
-  i = 0;
+  let i = 0;
   while (i < list.length) {
     const n = chunk(list.length - i);
     args.length = 0;
@@ -94,26 +133,4 @@ export function applyBuffered(
     i += n;
   }
   if (added !== null) for (const [id, n] of added) st.addRefs.run(n, id);
-  for (const [seq, u] of updates)
-    st.updateQueue.run((u.state << 3) | (u.packetId << 8), u.clientId, seq);
-  let deleted = 0;
-  for (const [clientId, seqs] of deletes) {
-    let j = 0;
-    while (j < seqs.length) {
-      const n = chunk(seqs.length - j);
-      args.length = 0;
-      args.push(clientId);
-      for (let k = 0; k < n; k++) args.push(seqs[j + k]);
-      deleted += (st.deleteQueue.get(n) as Database.Statement).run(args).changes;
-      j += n;
-    }
-  }
-  for (const d of sharedDeletes) {
-    if (st.deleteQueueOne.run(d.clientId, d.seq).changes === 0) continue;
-    deleted++;
-    st.addRefs.run(-1, d.messageId);
-    st.deleteUnreferenced.run(d.messageId);
-  }
-  // Rows lost with an earlier failed batch were counted as removed but were not there.
-  return expectedDeletes + sharedDeletes.length - deleted;
 }

@@ -34,6 +34,12 @@ export interface SqliteOptions {
   integrityCheck?: boolean;
   /** Page cache in KiB. Default 16384. */
   cacheKiB?: number;
+  /**
+   * How long a sent QoS 1 delivery carrying its own message waits for its PUBACK before it
+   * is written (deferred-rows.ts); one acknowledged within it is never written. Default 0:
+   * every row is written at its batch's commit.
+   */
+  inflightGraceMs?: number;
 }
 
 const SYNC = { full: 'FULL', normal: 'NORMAL', off: 'OFF' } as const;

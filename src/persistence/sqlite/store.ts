@@ -2,7 +2,9 @@
 // prepared once, one transaction per batch. The hot mutations (messages, queue rows) are
 // buffered in memory and applied at commit in multi-row statements; the rare ones
 // (sessions, subscriptions, wills, retained, awaiting-release ids) run at once, after the
-// buffers, inside the batch's transaction, so the order of the calls is kept.
+// buffers, inside the batch's transaction, so the order of the calls is kept. With
+// `inflightGraceMs`, sent QoS 1 rows wait that long for their PUBACK before they are
+// written (deferred-rows.ts); `settled` tells which batches are durable.
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { PersistenceError } from '../errors.js';
@@ -20,7 +22,7 @@ import type {
   SubscriptionData,
   WillData,
 } from '../types.js';
-import { applyBuffered } from './apply-pending.js';
+import { applyBuffered, insertRows } from './apply-pending.js';
 import { errorText, openDatabase, type SqliteOptions } from './open-database.js';
 import { deliveries } from './queue-rows.js';
 import { restoreState } from './restore-state.js';
@@ -51,6 +53,10 @@ export class SqlitePersistence implements Persistence {
   private committedQueueRows: number;
   /** The batch's buffered messages and queue rows. */
   private readonly buffer: WriteBuffer;
+  /** 0: every row is written at its batch's commit. */
+  private readonly graceMs: number;
+  private batchNo: number;
+  private settledNo: number;
 
   constructor(options: SqliteOptions) {
     this.options = options;
@@ -69,6 +75,9 @@ export class SqlitePersistence implements Persistence {
     this.queueRows = 0;
     this.committedQueueRows = 0;
     this.buffer = new WriteBuffer();
+    this.graceMs = options.inflightGraceMs ?? 0;
+    this.batchNo = 0;
+    this.settledNo = 0;
   }
 
   get queuedCount(): number {
@@ -81,6 +90,18 @@ export class SqlitePersistence implements Persistence {
 
   get generation(): number {
     return this.gen;
+  }
+
+  get batch(): number {
+    return this.batchNo;
+  }
+
+  get settled(): number {
+    return this.settledNo;
+  }
+
+  get deferredUntil(): number {
+    return this.buffer.deferred.nextDue;
   }
 
   get lastError(): Error | null {
@@ -139,6 +160,7 @@ export class SqlitePersistence implements Persistence {
       const shared = st.sessionSharedRefs.all(clientId) as { id: number; n: number }[];
       for (const r of shared) st.addRefs.run(-r.n, r.id);
       this.queueRows -= st.deleteSessionQueue.run(clientId).changes;
+      this.queueRows -= this.buffer.deferred.removeClient(clientId);
       for (const r of shared) st.deleteUnreferenced.run(r.id);
       st.deleteSession.run(clientId);
     });
@@ -284,30 +306,65 @@ export class SqlitePersistence implements Persistence {
   }
 
   counts(): StoreCounts {
-    if (this.failure === null) this.applyPending();
+    if (this.failure === null) {
+      this.applyPending();
+      if (this.buffer.deferred.size > 0) {
+        this.touch(); // the rows now in the transaction need a commit
+        this.writeDeferred(true);
+      }
+    }
     return this.statements().counts.get() as StoreCounts;
   }
 
   // ----------------------------------------------------------------- batch
 
   commit(): boolean {
-    if (!this.dirty) return true;
-    this.dirty = false;
-    if (this.failure === null) this.applyPending();
-    if (this.failure === null && this.inTx) {
-      try {
-        this.buffer.fresh.clear();
-        this.statements().commit.run();
-        this.inTx = false;
-        this.committedQueueRows = this.queueRows;
-        return true;
-      } catch (error) {
-        this.failure = error as Error;
+    return this.endBatch(false);
+  }
+
+  /** Commits the batch with the deferred rows that are due (all of them with `all`). */
+  private endBatch(all: boolean): boolean {
+    if (this.failure === null) this.writeDeferred(all);
+    if (this.dirty) {
+      this.dirty = false;
+      if (this.failure === null) this.applyPending();
+      if (this.failure === null && this.inTx) {
+        try {
+          this.buffer.fresh.clear();
+          this.statements().commit.run();
+          this.inTx = false;
+          this.committedQueueRows = this.queueRows;
+        } catch (error) {
+          this.failure = error as Error;
+        }
       }
     }
-    if (this.failure === null) return true;
-    this.abandon();
-    return false;
+    this.batchNo++;
+    if (this.failure !== null) {
+      this.abandon();
+      this.settledNo = this.batchNo;
+      return false;
+    }
+    this.settledNo = this.buffer.deferred.committed(this.batchNo, performance.now() + this.graceMs);
+    return true;
+  }
+
+  /**
+   * Writes the deferred rows that are due (all with `all`) into the batch; their batches
+   * settle when it commits.
+   */
+  private writeDeferred(all: boolean): void {
+    const deferred = this.buffer.deferred;
+    if (deferred.size === 0) return;
+    const now = performance.now();
+    if (!all && !deferred.anyDue(now)) return;
+    this.dirty = true;
+    if (!this.ensureTx()) return;
+    try {
+      insertRows(this.statements(), deferred.takeDue(now, all), []);
+    } catch (error) {
+      this.failure = error as Error;
+    }
   }
 
   /** Rolls the failed batch back; the store goes on with the next batch. */
@@ -336,7 +393,7 @@ export class SqlitePersistence implements Persistence {
 
   close(): void {
     if (this.db === null) return;
-    this.commit();
+    this.endBatch(true);
     try {
       this.db.close();
     } finally {
@@ -418,7 +475,12 @@ export class SqlitePersistence implements Persistence {
     const st = this.statements();
     const buffered = this.buffer.take();
     try {
-      this.queueRows += applyBuffered(st, buffered, this.buffer.unwritten);
+      this.queueRows += applyBuffered(
+        st,
+        buffered,
+        this.buffer.unwritten,
+        this.graceMs > 0 ? this.buffer.deferred : null,
+      );
     } catch (error) {
       this.failure = error as Error;
     }

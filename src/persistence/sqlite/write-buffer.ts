@@ -1,8 +1,10 @@
 // The SQLite store's in-memory buffer of one batch's hot mutations (messages, queue rows):
 // an update or delete of a row buffered in the same batch edits or drops it here, and the
-// rest is applied at commit in multi-row statements (apply-pending.ts).
+// rest is applied at commit in multi-row statements (apply-pending.ts). Sent QoS 1 rows
+// that commit held back (deferred-rows.ts) are found here too.
 import type { OutboundStateValue, QueueRef, StorableMessage } from '../types.js';
 import type { BufferedWrites } from './apply-pending.js';
+import { DeferredRows } from './deferred-rows.js';
 import type { FreshMessage, PendingRow, SqliteRef } from './queue-rows.js';
 
 export class WriteBuffer {
@@ -18,8 +20,11 @@ export class WriteBuffer {
   private deleteCount: number;
   /** Rows that refer to `messages`: deleted one by one, each lowering its message's count. */
   private sharedDeletes: { clientId: string; seq: number; messageId: number }[];
+  /** Sent QoS 1 rows held back from earlier applies (they outlive `take()`). */
+  readonly deferred: DeferredRows;
 
   constructor() {
+    this.deferred = new DeferredRows();
     this.fresh = new Map();
     this.unwritten = [];
     this.newRows = new Map();
@@ -107,6 +112,12 @@ export class WriteBuffer {
       row.packetId = packetId;
       return;
     }
+    const held = this.deferred.get(ref.seq);
+    if (held !== undefined) {
+      held.state = state;
+      held.packetId = packetId;
+      return;
+    }
     this.updates.set(ref.seq, { clientId, state, packetId });
   }
 
@@ -119,6 +130,16 @@ export class WriteBuffer {
       if (entry !== undefined) {
         entry.refs--;
         if (entry.row === pending) entry.row = null;
+      }
+      return;
+    }
+    const held = this.deferred.remove(seq);
+    if (held !== undefined) {
+      // Acknowledged before it was written: it never will be.
+      const entry = this.fresh.get(held.messageId);
+      if (entry !== undefined) {
+        entry.refs--;
+        if (entry.row === held) entry.row = null;
       }
       return;
     }
@@ -147,12 +168,17 @@ export class WriteBuffer {
       expectedDeletes: this.deleteCount,
       sharedDeletes: this.sharedDeletes,
     };
-    this.clear();
+    this.reset();
     return taken;
   }
 
-  /** Drops the buffered writes (`fresh` stays). */
+  /** Drops the buffered and the deferred writes (`fresh` stays). */
   clear(): void {
+    this.reset();
+    this.deferred.clear();
+  }
+
+  private reset(): void {
     this.unwritten = [];
     this.newRows = new Map();
     this.updates = new Map();

@@ -1,0 +1,136 @@
+// QoS 1 deliveries already on their way to an online subscriber, not written yet.
+//
+// Such a row is needed on disk only if the subscriber has not acknowledged it by the time
+// the broker could crash. So at commit a sent QoS 1 row whose message it alone refers to is
+// held here for `graceMs` instead of being inserted: when the subscriber's PUBACK comes
+// within that time the row is dropped and never touches SQLite; otherwise it is inserted at
+// the first commit after its deadline. The batch that deferred rows stays unsettled until
+// every one of them is dropped or committed, and the publishers' acks of that batch wait
+// for it (GroupCommit): an acked message is always committed or already delivered.
+//
+// QoS 2 rows are never deferred: a subscriber that got a QoS 2 message whose publisher then
+// resent it (no PUBREC before a crash) would receive it twice.
+import type { PendingRow } from './queue-rows.js';
+
+/** The rows one batch deferred. */
+interface DeferGroup {
+  /** The batch's number (SqlitePersistence.batch once it commits). */
+  batch: number;
+  /** performance.now() after which its rows are written. */
+  due: number;
+  readonly rows: Map<number, PendingRow>;
+}
+
+export class DeferredRows {
+  /** Oldest first; a batch's group is sealed (given its deadline) when the batch commits. */
+  private readonly groups: DeferGroup[];
+  /** Every deferred row by seq, with its group. */
+  private readonly index: Map<number, DeferGroup>;
+  /** The group of the batch in progress (not sealed). */
+  private open: DeferGroup | null;
+
+  constructor() {
+    this.groups = [];
+    this.index = new Map();
+    this.open = null;
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Holds `row` back in the batch in progress. */
+  add(row: PendingRow): void {
+    let group = this.open;
+    if (group === null) {
+      group = { batch: 0, due: Infinity, rows: new Map() };
+      this.open = group;
+      this.groups.push(group);
+    }
+    group.rows.set(row.seq, row);
+    this.index.set(row.seq, group);
+  }
+
+  get(seq: number): PendingRow | undefined {
+    return this.index.get(seq)?.rows.get(seq);
+  }
+
+  /** The subscriber acknowledged it (or it was dropped): it is never written. */
+  remove(seq: number): PendingRow | undefined {
+    const group = this.index.get(seq);
+    if (group === undefined) return undefined;
+    const row = group.rows.get(seq);
+    group.rows.delete(seq);
+    this.index.delete(seq);
+    return row;
+  }
+
+  /** Drops the rows of a session that is deleted; returns how many. */
+  removeClient(clientId: string): number {
+    let n = 0;
+    for (const group of this.groups)
+      for (const [seq, row] of group.rows)
+        if (row.clientId === clientId) {
+          group.rows.delete(seq);
+          this.index.delete(seq);
+          n++;
+        }
+    return n;
+  }
+
+  /**
+   * Takes the rows to write now: those of groups past their deadline (all with `all`). The
+   * open group's rows are taken only with `all`.
+   */
+  takeDue(now: number, all: boolean): PendingRow[] {
+    const rows: PendingRow[] = [];
+    for (const group of this.groups) {
+      if (!all && group.due > now) break;
+      for (const [seq, row] of group.rows) {
+        rows.push(row);
+        this.index.delete(seq);
+      }
+      group.rows.clear();
+    }
+    return rows;
+  }
+
+  /** Whether a sealed group is past its deadline and still has rows. */
+  anyDue(now: number): boolean {
+    for (const group of this.groups) {
+      if (group.due > now) return false;
+      if (group.rows.size > 0) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The batch in progress committed as number `batch`: its group (if any) is sealed with
+   * its deadline, and the groups with no row left are done. Returns the highest batch
+   * number up to which every batch is settled.
+   */
+  committed(batch: number, due: number): number {
+    if (this.open !== null) {
+      this.open.batch = batch;
+      this.open.due = due;
+      this.open = null;
+    }
+    while (this.groups.length > 0 && (this.groups[0] as DeferGroup).rows.size === 0)
+      this.groups.shift();
+    const oldest = this.groups[0];
+    return oldest === undefined ? batch : oldest.batch - 1;
+  }
+
+  /** The deadline of the oldest group with rows (performance.now() ms), 0 when none. */
+  get nextDue(): number {
+    for (const group of this.groups) if (group.rows.size > 0) return group.due;
+    return 0;
+  }
+
+  /** Forgets everything (a failed batch, or closing without a commit). */
+  clear(): void {
+    this.groups.length = 0;
+    this.index.clear();
+    this.open = null;
+  }
+}
