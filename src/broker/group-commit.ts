@@ -101,12 +101,17 @@ export class GroupCommit {
     const metrics = this.broker.metrics;
     let ok = true;
     const due = store.deferredUntil !== 0 && performance.now() >= store.deferredUntil;
-    if (store.writes !== this.committedWrites || due) {
+    const wrote = store.writes !== this.committedWrites || due;
+    // With acks waiting, an empty commit still runs: it settles batches and reports a
+    // failed WAL sync.
+    if (wrote || this.waiting.length > 0) {
       const started = performance.now();
       ok = store.commit();
       this.committedWrites = store.writes;
-      metrics.persistenceCommits++;
-      metrics.persistenceCommitMs += performance.now() - started;
+      if (wrote) {
+        metrics.persistenceCommits++;
+        metrics.persistenceCommitMs += performance.now() - started;
+      }
     }
     if (!ok) this.commitFailed();
     else if (this.failingSince !== 0) {

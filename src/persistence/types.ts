@@ -211,7 +211,10 @@ export interface Persistence {
   readonly writes: number;
   /** Bumped by every failed batch: messages stored before it must be stored again. */
   readonly generation: number;
-  /** Called once per batch, at its first mutation (the owner schedules `commit()`). */
+  /**
+   * The owner should run `commit()` soon: called once per batch at its first mutation, and
+   * when a batch settles later (a WAL sync completed).
+   */
   onBatch: (() => void) | null;
   /**
    * Ends the batch. True when it is durable (or was empty); false when it failed and was

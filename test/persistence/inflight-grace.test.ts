@@ -65,8 +65,9 @@ function rowsInFile(dataDir: string): number {
   }
 }
 
+/** A store whose batches settle at commit but for held rows (no WAL sync to wait for). */
 function openStore(dataDir: string, graceMs: number): SqlitePersistence {
-  const p = new SqlitePersistence({ dataDir, inflightGraceMs: graceMs });
+  const p = new SqlitePersistence({ dataDir, inflightGraceMs: graceMs, synchronous: 'normal' });
   p.open();
   p.upsertSession({ clientId: 'a', expiryInterval: HOUR, expiresAt: 0 });
   p.upsertSession({ clientId: 'b', expiryInterval: HOUR, expiresAt: 0 });

@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PersistenceError, type PersistenceErrorCode } from '../errors.js';
 import { checkSchema, migrate } from './schema.js';
+import type { SyncFn } from './wal-sync.js';
 
 export interface SqliteOptions {
   /** Directory of the database file; created when missing. */
@@ -21,11 +22,13 @@ export interface SqliteOptions {
   /** Default 'edgemq.db'. */
   fileName?: string;
   /**
-   * PRAGMA synchronous. 'full' (default): a commit is on disk (fsync of the WAL) before the
-   * acks it covers are sent, so it survives power loss. 'normal' survives a crash of the
-   * process (kill -9) but not of the machine; 'off' neither, fully.
+   * 'full' (default): a batch is on disk (the WAL fdatasynced, off the event loop: see
+   * wal-sync.ts) before the acks it covers are sent, so it survives power loss. 'normal'
+   * survives a crash of the process (kill -9) but not of the machine; 'off' neither, fully.
    */
   synchronous?: 'full' | 'normal' | 'off';
+  /** The WAL sync of 'full' (tests inject slow or failing ones). Default fdatasync. */
+  syncWal?: SyncFn;
   /** How long to wait for a lock held by another process before failing. Default 500 ms. */
   busyTimeoutMs?: number;
   /** PRAGMA max_page_count: a hard cap on the file size in pages (and the tests' "disk full"). */
@@ -42,7 +45,8 @@ export interface SqliteOptions {
   inflightGraceMs?: number;
 }
 
-const SYNC = { full: 'FULL', normal: 'NORMAL', off: 'OFF' } as const;
+/** 'full' is NORMAL plus our own WAL sync after commits (wal-sync.ts). */
+const SYNC = { full: 'NORMAL', normal: 'NORMAL', off: 'OFF' } as const;
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** The PersistenceError code for an SQLite error at open. */

@@ -4,7 +4,8 @@
 // (sessions, subscriptions, wills, retained, awaiting-release ids) run at once, after the
 // buffers, inside the batch's transaction, so the order of the calls is kept. With
 // `inflightGraceMs`, sent QoS 1 rows wait that long for their PUBACK before they are
-// written (deferred-rows.ts); `settled` tells which batches are durable.
+// written (deferred-rows.ts). With synchronous 'full' the WAL is synced off the event loop
+// after commits (wal-sync.ts). `settled` tells which batches are durable.
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { PersistenceError } from '../errors.js';
@@ -27,6 +28,7 @@ import { errorText, openDatabase, type SqliteOptions } from './open-database.js'
 import { deliveries } from './queue-rows.js';
 import { restoreState } from './restore-state.js';
 import { Statements, type DeliveryRow } from './statements.js';
+import { WalSync } from './wal-sync.js';
 import { WriteBuffer } from './write-buffer.js';
 
 export type { SqliteOptions };
@@ -56,7 +58,10 @@ export class SqlitePersistence implements Persistence {
   /** 0: every row is written at its batch's commit. */
   private readonly graceMs: number;
   private batchNo: number;
+  /** Every batch up to this one has no row held back. */
   private settledNo: number;
+  /** Syncs the WAL after commits (synchronous 'full'); null: COMMIT alone is enough. */
+  private walSync: WalSync | null;
 
   constructor(options: SqliteOptions) {
     this.options = options;
@@ -78,6 +83,7 @@ export class SqlitePersistence implements Persistence {
     this.graceMs = options.inflightGraceMs ?? 0;
     this.batchNo = 0;
     this.settledNo = 0;
+    this.walSync = null;
   }
 
   get queuedCount(): number {
@@ -97,7 +103,10 @@ export class SqlitePersistence implements Persistence {
   }
 
   get settled(): number {
-    return this.settledNo;
+    const sync = this.walSync;
+    return sync === null
+      ? this.settledNo
+      : Math.min(this.settledNo, sync.durableThrough(this.batchNo));
   }
 
   get deferredUntil(): number {
@@ -122,6 +131,12 @@ export class SqlitePersistence implements Persistence {
       return openDatabase(this.options, this.location, (db) => {
         this.db = db;
         this.st = new Statements(db);
+        if ((this.options.synchronous ?? 'full') === 'full')
+          this.walSync = new WalSync(
+            `${this.location}-wal`,
+            () => this.onBatch?.(),
+            this.options.syncWal,
+          );
         const restored = restoreState(this.st, db);
         this.nextMessageId = restored.nextMessageId;
         this.nextSeq = restored.nextSeq;
@@ -324,7 +339,11 @@ export class SqlitePersistence implements Persistence {
 
   /** Commits the batch with the deferred rows that are due (all of them with `all`). */
   private endBatch(all: boolean): boolean {
+    // A WAL sync failed: the batches it covered are not durable; fail this one with them.
+    const syncFailure = this.walSync?.takeFailure() ?? null;
+    if (syncFailure !== null) this.failure ??= syncFailure;
     if (this.failure === null) this.writeDeferred(all);
+    let wrote = false;
     if (this.dirty) {
       this.dirty = false;
       if (this.failure === null) this.applyPending();
@@ -334,12 +353,14 @@ export class SqlitePersistence implements Persistence {
           this.statements().commit.run();
           this.inTx = false;
           this.committedQueueRows = this.queueRows;
+          wrote = true;
         } catch (error) {
           this.failure = error as Error;
         }
       }
     }
     this.batchNo++;
+    if (wrote) this.walSync?.committed(this.batchNo);
     if (this.failure !== null) {
       this.abandon();
       this.settledNo = this.batchNo;
@@ -395,10 +416,13 @@ export class SqlitePersistence implements Persistence {
     if (this.db === null) return;
     this.endBatch(true);
     try {
+      // With synchronous = NORMAL, closing checkpoints and syncs the database file.
       this.db.close();
     } finally {
       this.db = null;
       this.st = null;
+      this.walSync?.close();
+      this.walSync = null;
     }
   }
 
@@ -414,6 +438,8 @@ export class SqlitePersistence implements Persistence {
     this.db.close();
     this.db = null;
     this.st = null;
+    this.walSync?.close();
+    this.walSync = null;
   }
 
   // --------------------------------------------------------------- helpers
