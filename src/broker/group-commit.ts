@@ -1,22 +1,24 @@
 // The group commit that acks wait for (DESIGN.md "Persistence and durability").
 //
-// The promise: when PUBACK / PUBREC leaves for a QoS 1/2 message, the message is committed
-// for every persistent session it was routed to. How it is kept without a timer:
+// The promise: when PUBACK / PUBREC leaves for a QoS 1/2 message, the message is durable
+// for every persistent session it was routed to (or already acknowledged by it). How:
 //   1. Every write of an event-loop turn joins one batch (one SQLite transaction).
 //   2. An ack whose PUBLISH wrote to the batch is not sent at once but held here.
 //   3. The broker's per-turn flush (the setImmediate that writes every client's output)
-//      commits first, then releases the held acks, then writes the sockets. An ack never
-//      leaves before the commit that covers its message, and no ack waits longer than the
-//      turn it was made in.
-//   4. A store may hold a sent QoS 1 delivery back for a few ms instead of writing it (its
-//      subscriber's PUBACK usually comes first, and then it is never written); the batch
-//      is then settled only when every such row is acknowledged or committed, and its acks
-//      wait for that (`store.settled`), in order, with a timer for the deadline.
-//   5. A failed commit (disk full, I/O error) rolls the batch back: its acks become 0x97
-//      Quota exceeded (v5) or a closed connection (3.1.1, which cannot refuse: the client
-//      sends the message again), and the error is logged. Never a crash, never a lost acked
-//      message. The batch's messages may still reach subscribers that are online (they
-//      were routed in memory): at least once, not lost.
+//      commits first, then releases the acks of every settled batch, then writes the
+//      sockets. A batch is settled when the store says it is durable (`store.settled`):
+//      - with synchronous 'full' once the WAL sync after its commit has completed (off the
+//        event loop; the store wakes the broker then), else at its commit;
+//      - a sent QoS 1 delivery may be held back a few ms instead of written (its
+//        subscriber's PUBACK usually comes first, and then it is never written): its batch
+//        settles when every such row is acknowledged or written, with a timer for the
+//        deadline.
+//      Acks leave in batch order, so a client's acks keep the order of its PUBLISHes.
+//   4. A failed commit or WAL sync (disk full, I/O error) rolls the batch back and refuses
+//      every ack still waiting: 0x97 Quota exceeded (v5) or a closed connection (3.1.1,
+//      which cannot refuse: the client sends the message again), and the error is logged.
+//      Never a crash, never a lost acked message. The messages may still reach subscribers
+//      that are online (they were routed in memory): at least once, not lost.
 import { PacketType, ReasonCode, encodePubAckLike } from '../codec/index.js';
 import type { Persistence } from '../persistence/index.js';
 import type { Broker } from './broker.js';
