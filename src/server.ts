@@ -1,12 +1,16 @@
 // Wires the broker core to the transports: the one place that knows both.
+//
+// Only the transports a configured listener needs are loaded: TLS (node:tls) and WebSocket
+// (ws, node:http/https) are imported when the broker starts with such a listener, so a broker
+// with plain TCP listeners does not pay their memory (docs/benchmarks.md, "Idle RSS").
 import { Broker, type BrokerDeps } from './broker/broker.js';
 import type { BrokerOptions, ListenerSpec, ListenerTlsSpec } from './broker/options.js';
 import { TransportError } from './transport/errors.js';
 import { TcpListener } from './transport/tcp.js';
 import type { TlsFiles } from './transport/tls-material.js';
-import { TlsListener } from './transport/tls.js';
+import type { TlsListener } from './transport/tls.js';
 import type { Connection, Listener, TransportErrorHandler } from './transport/types.js';
-import { WsListener } from './transport/ws.js';
+import type { WsListener } from './transport/ws.js';
 
 /** The listeners each started broker made, for reload and stats. */
 const listenersOf = new WeakMap<Broker, readonly Listener[]>();
@@ -23,8 +27,33 @@ function tlsFiles(spec: ListenerTlsSpec): TlsFiles {
   return files;
 }
 
+/** The listener classes of the transports that are loaded on demand. */
+interface OptionalTransports {
+  TlsListener?: typeof TlsListener;
+  WsListener?: typeof WsListener;
+}
+
+/** Imports the TLS and WebSocket transports if, and only if, one of `specs` needs them. */
+async function loadTransports(specs: readonly ListenerSpec[]): Promise<OptionalTransports> {
+  const kinds = new Set(specs.map((spec) => spec.kind));
+  const loaded: OptionalTransports = {};
+  if (kinds.has('tls')) loaded.TlsListener = (await import('./transport/tls.js')).TlsListener;
+  if (kinds.has('ws') || kinds.has('wss'))
+    loaded.WsListener = (await import('./transport/ws.js')).WsListener;
+  return loaded;
+}
+
+function loadedClass<T>(cls: T | undefined, kind: string): T {
+  if (cls === undefined) throw new Error(`server: the ${kind} transport was not loaded`);
+  return cls;
+}
+
 /** Creates one listener; throws TransportError for unreadable or unusable TLS files. */
-function createListener(spec: ListenerSpec, broker: Broker): Listener {
+function createListener(
+  spec: ListenerSpec,
+  broker: Broker,
+  transports: OptionalTransports,
+): Listener {
   const accept = (conn: Connection): void => {
     broker.accept(conn);
   };
@@ -47,7 +76,7 @@ function createListener(spec: ListenerSpec, broker: Broker): Listener {
     case 'tcp':
       return new TcpListener({ ...common, proxyProtocol: spec.proxyProtocol ?? false }, accept);
     case 'tls':
-      return new TlsListener(
+      return new (loadedClass(transports.TlsListener, 'tls'))(
         {
           ...common,
           tls: tlsFiles(spec.tls),
@@ -57,12 +86,12 @@ function createListener(spec: ListenerSpec, broker: Broker): Listener {
         accept,
       );
     case 'ws':
-      return new WsListener(
+      return new (loadedClass(transports.WsListener, 'ws'))(
         { ...common, path: spec.path ?? '/mqtt', maxPayload: broker.options.maxPacketSize },
         accept,
       );
     case 'wss':
-      return new WsListener(
+      return new (loadedClass(transports.WsListener, 'wss'))(
         {
           ...common,
           path: spec.path ?? '/mqtt',
@@ -82,8 +111,10 @@ export function createBroker(
 ): Broker {
   return new Broker(options, {
     ...deps,
-    listeners: (broker) => {
-      const listeners = broker.options.listeners.map((spec) => createListener(spec, broker));
+    listeners: async (broker) => {
+      const specs = broker.options.listeners;
+      const transports = await loadTransports(specs);
+      const listeners = specs.map((spec) => createListener(spec, broker, transports));
       listenersOf.set(broker, listeners);
       return listeners;
     },

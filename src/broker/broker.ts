@@ -1,6 +1,6 @@
 import { ReasonCode, type ConnectPacket } from '../codec/index.js';
 import { HookRegistry } from '../hooks/registry.js';
-import { SqlitePersistence, type Persistence } from '../persistence/index.js';
+import type { Persistence } from '../persistence/types.js';
 import type { Connection, Listener } from '../transport/types.js';
 import { ClientConnection, ClientState } from './client-connection.js';
 import { Delivery } from './delivery.js';
@@ -21,8 +21,11 @@ import { SessionRegistry } from './session-registry.js';
 import { SysTopics } from './sys-topics.js';
 import { TimerWheel } from './timer-wheel.js';
 
-/** Creates the listeners for the broker; the CLI passes the transport layer's factory. */
-export type ListenerFactory = (broker: Broker) => Listener[];
+/**
+ * Creates the listeners for the broker (the CLI passes the transport layer's factory); it
+ * may load transports first. Called by start(), after restore and before any listener binds.
+ */
+export type ListenerFactory = (broker: Broker) => Listener[] | Promise<Listener[]>;
 
 export interface BrokerDeps {
   logger?: Logger;
@@ -52,7 +55,8 @@ export class Broker implements SessionOwner {
   readonly sys: SysTopics;
   readonly clients: Set<ClientConnection>;
   /** Persistence (durability.ts), or null: nothing is written anywhere. */
-  readonly durable: Durability | null;
+  /** Persistence: set by the constructor (BrokerDeps.persistence) or by start() (SQLite). */
+  durable: Durability | null;
   private readonly listenerFactory: ListenerFactory | null;
   private listeners: Listener[];
   private dirty: ClientConnection[];
@@ -76,18 +80,8 @@ export class Broker implements SessionOwner {
     this.sessions = new SessionRegistry(this);
     this.sys = new SysTopics(this);
     this.clients = new Set();
-    const p = this.options.persistence;
-    const store =
-      deps.persistence ??
-      (p.enabled
-        ? new SqlitePersistence({
-            dataDir: p.dataDir,
-            synchronous: p.synchronous,
-            inflightGraceMs: p.inflightGraceMs,
-            integrityCheck: p.integrityCheck,
-            ...(p.maxPageCount > 0 ? { maxPageCount: p.maxPageCount } : {}),
-          })
-        : null);
+    // The SQLite store is created by start(): better-sqlite3 loads only when it is used.
+    const store = deps.persistence ?? null;
     this.durable = store === null ? null : new Durability(this, store);
     this.listenerFactory = deps.listeners ?? null;
     this.listeners = [];
@@ -113,10 +107,24 @@ export class Broker implements SessionOwner {
   /** Opens the listeners; resolves with their bound addresses. */
   async start(): Promise<{ kind: string; host: string; port: number }[]> {
     this.timers.start();
+    const p = this.options.persistence;
+    if (this.durable === null && p.enabled) {
+      const { SqlitePersistence } = await import('../persistence/sqlite/store.js');
+      const store = new SqlitePersistence({
+        dataDir: p.dataDir,
+        synchronous: p.synchronous,
+        inflightGraceMs: p.inflightGraceMs,
+        integrityCheck: p.integrityCheck,
+        ...(p.maxPageCount > 0 ? { maxPageCount: p.maxPageCount } : {}),
+      });
+      this.durable = new Durability(this, store);
+    }
     // Restore before any listener opens (throws PersistenceError: the CLI exits with it).
     this.durable?.restore();
     this.sys.start();
-    this.listeners = this.listenerFactory === null ? [] : this.listenerFactory(this);
+    const listeners = this.listenerFactory === null ? [] : await this.listenerFactory(this);
+    this.listeners = listeners;
+    if (this.stopping) return []; // stop() came while the transports were loading
     const bound = [];
     for (const listener of this.listeners) {
       const address = await listener.listen();

@@ -13,7 +13,7 @@ import {
   type QueueRef,
   type StoredDelivery,
   type WillData,
-} from '../persistence/index.js';
+} from '../persistence/types.js';
 import type { Broker } from './broker.js';
 import type { ClientConnection } from './client-connection.js';
 import { restoreDurableState } from './durable-restore.js';

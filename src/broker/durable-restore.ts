@@ -1,16 +1,16 @@
 // Restore at start (DESIGN.md "Persistence and durability"): the broker's sessions, their
 // subscriptions, in-flight windows, QoS 2 ids and wills, and the retained messages, from
 // the store.
+import { PersistenceError } from '../persistence/errors.js';
 import {
   OutboundState,
-  PersistenceError,
   type MessageData,
   type Persistence,
   type QueueRef,
   type RestoredSession,
   type StoredDelivery,
   type WillData,
-} from '../persistence/index.js';
+} from '../persistence/types.js';
 import { TopicError, parseSubscriptionFilter } from '../topic/index.js';
 import type { Broker } from './broker.js';
 import { Message } from './message.js';

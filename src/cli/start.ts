@@ -90,11 +90,6 @@ export async function runStart(argv: string[]): Promise<number> {
     await log.close();
     throw error;
   }
-  for (const b of bound) {
-    process.stderr.write(`edgemq listening on ${b.kind}://${b.host}:${b.port}\n`);
-  }
-  writePidFile({ pid: process.pid, args: withoutDaemonFlag(argv), cwd: process.cwd() });
-
   // SIGHUP (from `edgemq reload`): re-read the configuration and apply what can change live.
   const onReload = (): void => {
     // TLS listeners re-read their key, certificate and CA files (the paths they started with)
@@ -116,10 +111,17 @@ export async function runStart(argv: string[]): Promise<number> {
     }
   };
   process.on('SIGHUP', onReload);
-  await new Promise<void>((resolve) => {
+  // The handlers are in place before the listening lines and the pid file announce the
+  // broker: whoever sends SIGTERM as soon as it reads them gets a clean stop (exit 0).
+  const stopRequested = new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+  for (const b of bound) {
+    process.stderr.write(`edgemq listening on ${b.kind}://${b.host}:${b.port}\n`);
+  }
+  writePidFile({ pid: process.pid, args: withoutDaemonFlag(argv), cwd: process.cwd() });
+  await stopRequested;
   process.off('SIGHUP', onReload);
   await broker.stop();
   removePidFile(process.pid);

@@ -2,9 +2,10 @@
 // defaults, validates ranges and enums, and reports what edgemq ignores. Every rule comes
 // from the schema (types, minimum/maximum, default, x- keywords); this file only reads them.
 import { isDeepStrictEqual } from 'node:util';
-import { KindGuard, OptionalKind, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { type Origin, withOrigin } from './errors.js';
 import { isRawObject, pathKey } from './raw.js';
+import { KindGuard, OptionalKind } from './schema-builder.js';
 import { kindOf, noteOf, statusOf, unitOf } from './schema-kinds.js';
 import { formatSize, parseDuration, parseSize } from './units.js';
 

@@ -1,10 +1,11 @@
 // Renders docs/reference/configuration.md from the schema and the loaders' tables
 // (`npm run docs:config`; test/config/docs-fresh.test.ts fails when the page is stale).
-import { KindGuard, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { NANOMQ_ENV, CONF_PATH_ENV } from './env.js';
 import { CONFIG_ERROR_CODES } from './errors.js';
 import { FLAG_KEYS, FLAG_NOTES } from './flags.js';
 import { LEGACY_KEYS, LEGACY_URL_KEYS } from './legacy.js';
+import { KindGuard } from './schema-builder.js';
 import { ConfigSchema } from './schema.js';
 import { isHotUpdatable, kindOf, META, noteOf, statusOf, unitOf } from './schema-kinds.js';
 import { envNameOf, schemaNodes, type SchemaNode } from './schema-paths.js';

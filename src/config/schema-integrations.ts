@@ -2,7 +2,7 @@
 // the HTTP server, WebHook, bridges, rules, ...). They are typed and documented so the
 // issues that implement them start from here; until then a present section is reported at
 // start-up as "not implemented yet". Keys follow NanoMQ 0.25's etc/nanomq_example.conf.
-import { Type } from '@sinclair/typebox';
+import { Type } from './schema-builder.js';
 import {
   Bool,
   Duration,

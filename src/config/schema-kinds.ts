@@ -1,21 +1,21 @@
 // Building blocks of the config schema: TypeBox types that also carry what the loader and
 // the docs generator need (unit, status, a readable default). The metadata lives in
 // `x-` keywords on the JSON Schema, so the schema stays one plain TypeBox object.
-import {
-  Type,
-  type TArray,
-  type TBoolean,
-  type TInteger,
-  type TLiteral,
-  type TNumber,
-  type TObject,
-  type TProperties,
-  type TRecord,
-  type TSchema,
-  type TString,
-  type TUnion,
-  type TUnknown,
+import type {
+  TArray,
+  TBoolean,
+  TInteger,
+  TLiteral,
+  TNumber,
+  TObject,
+  TProperties,
+  TRecord,
+  TSchema,
+  TString,
+  TUnion,
+  TUnknown,
 } from '@sinclair/typebox';
+import { Type } from './schema-builder.js';
 import { formatSize, parseDuration, parseSize } from './units.js';
 
 /**

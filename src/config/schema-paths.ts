@@ -1,6 +1,7 @@
 // Every key path of the schema, for the env-var table (EDGEMQ_<PATH>) and the docs page.
 // Named instances appear as `<name>` and list items as `[]`.
-import { KindGuard, OptionalKind, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
+import { KindGuard, OptionalKind } from './schema-builder.js';
 import { ConfigSchema } from './schema.js';
 import { isHotUpdatable, META } from './schema-kinds.js';
 

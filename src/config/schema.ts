@@ -1,7 +1,9 @@
 // THE config schema: one TypeBox object that is the source of the config's TypeScript type
 // (`EdgemqConfig`), its defaults, its validation (src/config/coerce.ts walks it) and the
 // reference page (`npm run docs:config`). It mirrors NanoMQ's nanomq.conf (HOCON) layout.
-import { Type, type Static } from '@sinclair/typebox';
+// It is built with schema-builder.ts, which makes TypeBox's objects without loading TypeBox.
+import type { Static } from '@sinclair/typebox';
+import { Type } from './schema-builder.js';
 import {
   Bind,
   Bool,
