@@ -23,9 +23,30 @@ const Qos = NumEnum([0, 1, 2] as const, { description: 'QoS level.' });
 const SqliteSection = Section(
   {
     disk_cache_size: Int({
-      description: 'Maximum cached messages; 0 disables the cache.',
+      description:
+        'Most deliveries (queued and in flight) stored over all persistent sessions; 0 = no limit (NanoMQ: 0 disables its cache; edgemq keeps persistent sessions in SQLite regardless, `--no-persistence` runs in memory).',
       minimum: 0,
       default: 102400,
+    }),
+    disk_cache_full_policy: Enum(['refuse', 'drop_oldest'] as const, {
+      description:
+        'When disk_cache_size is reached: refuse new QoS>0 deliveries to persistent sessions (publishers get 0x97 when no session took the message), or drop the oldest queued one. Counted ($SYS/broker/persistence/refused, dropped) and logged.',
+      default: 'refuse',
+      extension: true,
+    }),
+    synchronous: Enum(['full', 'normal', 'off'] as const, {
+      description:
+        'full: a batch is on disk (WAL fdatasync, off the event loop) before the acks it covers leave, so it survives power loss; normal: it survives a crash of the process (kill -9), not of the machine; off: neither, fully.',
+      default: 'full',
+      extension: true,
+    }),
+    inflight_grace: Duration('ms', {
+      description:
+        "How long a QoS 1 delivery already sent to an online subscriber waits for that subscriber's PUBACK before it is written; one acknowledged sooner never touches the disk. The publisher's ack waits for either. 0 writes every delivery at its batch's commit.",
+      minimum: 0,
+      maximum: 1000,
+      default: '5ms',
+      extension: true,
     }),
     mounted_file_path: Type.Optional(
       Str({ description: 'Directory of the database file (edgemq.db); default ./data.' }),

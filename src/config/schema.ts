@@ -67,8 +67,6 @@ const SystemSection = Section(
         'Run in the background (edgemq extension of the HOCON file; NanoMQ has it as a flag, env var and legacy key).',
       default: false,
       extension: true,
-      status: 'default-only',
-      note: 'daemon mode is not implemented yet',
     }),
   },
   { description: 'Process-level settings.' },

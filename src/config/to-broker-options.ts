@@ -251,6 +251,9 @@ export function persistenceOptions(
       sqlite === undefined
         ? DEFAULT_PERSISTENCE_OPTIONS.resendInterval
         : sqlite.resend_interval / 1000,
+    fullPolicy: sqlite?.disk_cache_full_policy ?? DEFAULT_PERSISTENCE_OPTIONS.fullPolicy,
+    synchronous: sqlite?.synchronous ?? DEFAULT_PERSISTENCE_OPTIONS.synchronous,
+    inflightGraceMs: sqlite?.inflight_grace ?? DEFAULT_PERSISTENCE_OPTIONS.inflightGraceMs,
   };
 }
 

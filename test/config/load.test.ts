@@ -8,7 +8,11 @@ import { parseStartArgs } from '../../src/config/flags.js';
 import { loadConfig, type LoadConfigOptions } from '../../src/config/load.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { edgemqEnvTable, hotUpdatablePaths } from '../../src/config/schema-paths.js';
-import { tcpListeners, toBrokerOptions } from '../../src/config/to-broker-options.js';
+import {
+  persistenceOptions,
+  tcpListeners,
+  toBrokerOptions,
+} from '../../src/config/to-broker-options.js';
 import { tempFiles, warnedKeys } from './support.js';
 
 function conf(text: string): string {
@@ -273,10 +277,10 @@ describe('flags of nanomq start (b.10)', () => {
     assert.equal(config.log.file, 'broker.log');
   });
 
-  test('-d sets system.daemon (reported until daemon mode exists)', () => {
+  test('-d sets system.daemon (edgemq start then runs in the background, no warning)', () => {
     const { config, warnings } = loadConfig({ argvFlags: parseStartArgs(['-d']) });
     assert.equal(config.system.daemon, true);
-    assert.deepEqual(warnedKeys(warnings), ['system.daemon']);
+    assert.deepEqual(warnings, []);
   });
 
   test('bad flags: unknown, missing value, bad URL, bad boolean', () => {
@@ -440,6 +444,55 @@ describe('warnings', () => {
     });
     assert.deepEqual(warnings, []);
     assert.equal(config.sqlite?.disk_cache_size, 10);
+  });
+
+  test('sqlite keys reach the persistence options; flags override the file', () => {
+    const defaults = persistenceOptions(loadConfig({}).config, {});
+    assert.equal(defaults.enabled, true, 'on by default');
+    assert.equal(defaults.dataDir, './data');
+    assert.equal(defaults.fullPolicy, 'refuse');
+    assert.equal(defaults.synchronous, 'full');
+    assert.equal(defaults.inflightGraceMs, 5);
+    const { config, warnings } = loadConfig({
+      conf: conf(
+        [
+          'sqlite {',
+          '  disk_cache_size = 0',
+          '  mounted_file_path = "/var/lib/edgemq"',
+          '  flush_mem_threshold = 50',
+          '  resend_interval = 2s',
+          '  disk_cache_full_policy = drop_oldest',
+          '  synchronous = normal',
+          '  inflight_grace = 20ms',
+          '}',
+          '',
+        ].join('\n'),
+      ),
+    });
+    assert.deepEqual(warnings, []);
+    const p = persistenceOptions(config, {});
+    assert.deepEqual(
+      [p.diskCacheSize, p.dataDir, p.flushMemThreshold, p.resendInterval],
+      [0, '/var/lib/edgemq', 50, 2],
+    );
+    assert.deepEqual(
+      [p.fullPolicy, p.synchronous, p.inflightGraceMs],
+      ['drop_oldest', 'normal', 20],
+    );
+    const flagged = persistenceOptions(config, { 'data-dir': '/tmp/d', 'no-persistence': true });
+    assert.deepEqual([flagged.dataDir, flagged.enabled], ['/tmp/d', false]);
+    assert.throws(
+      () => loadConfig({ conf: conf('sqlite.disk_cache_full_policy = oldest\n') }),
+      /sqlite\.disk_cache_full_policy/,
+    );
+    assert.throws(
+      () => loadConfig({ conf: conf('sqlite.synchronous = sometimes\n') }),
+      /sqlite\.synchronous/,
+    );
+    assert.throws(
+      () => loadConfig({ conf: conf('sqlite.inflight_grace = 5s\n') }),
+      /sqlite\.inflight_grace/,
+    );
   });
 
   test('keys that only matter at their default are reported when changed', () => {
