@@ -18,6 +18,7 @@ PORT=$PORT PERSIST=$persist SYNC=$sync DATA_DIR=$DIR \
   taskset -c 0 node --import tsx bench/persistence/broker.ts >"$DIR/broker.out" 2>&1 &
 BPID=$!
 for _ in $(seq 1 100); do grep -q READY "$DIR/broker.out" 2>/dev/null && break; sleep 0.1; done
+trap 'kill "$BPID" 2>/dev/null; rm -rf "$DIR"' EXIT
 taskset -c 1 "$LOAD" -s pairs -P 4 -q 1 -c 0 -d 5 --warmup 1 -p "$PORT" --broker-pid "$BPID" "$@" |
   grep -E 'sent  |received  |latency|broker  '
 kill "$BPID"

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrokerOptions } from '../broker/options.js';
@@ -137,6 +136,7 @@ async function daemonize(args: string[]): Promise<number> {
   mkdirSync(runDir(), { recursive: true });
   const outPath = join(runDir(), 'edgemq.out');
   const out = openSync(outPath, 'w');
+  const { spawn } = await import('node:child_process'); // only -d needs it (idle RSS)
   const child = spawn(
     process.execPath,
     [...process.execArgv, process.argv[1] ?? '', 'start', ...args],

@@ -2,11 +2,14 @@
 //   <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG
 // PRI = facility * 8 + severity (severity from the pino level). Sending never throws: UDP to a
 // port nobody listens on is silently lost, and socket errors are reported once.
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import { isoTime, parseRecord, renderBody } from './console-format.js';
 import { LogConfigError, syslogSeverity } from './levels.js';
+
+const require = createRequire(import.meta.url);
 
 export interface SyslogOptions {
   /** Receiver host (default 127.0.0.1). */
@@ -87,6 +90,8 @@ export class SyslogStream {
       procId: String(process.pid),
     };
     this.onError = onError;
+    // node:dgram is required here, not imported: only a syslog target pays for it (idle RSS).
+    const { createSocket } = require('node:dgram') as typeof import('node:dgram');
     this.socket = createSocket(isIPv6(this.host) ? 'udp6' : 'udp4');
     this.socket.on('error', (e) => {
       this.report(e);

@@ -50,6 +50,8 @@ const WS = [/\/src\/transport\/ws\.ts$/, /\/node_modules\/ws\//];
 const TLS = [/\/src\/transport\/tls\.ts$/, /\/src\/transport\/tls-material\.ts$/];
 const TYPEBOX = [/\/node_modules\/@sinclair\/typebox\//];
 const SQLITE = [/\/node_modules\/better-sqlite3\//, /\/src\/persistence\/sqlite\//];
+/** Node modules only some configurations need: -d, syslog, assigned client ids. */
+const OPTIONAL_BUILTINS = [/^node:child_process$/, /^node:dgram$/, /^node:crypto$/];
 
 function loaded(urls: readonly string[], patterns: readonly RegExp[]): string[] {
   return urls.filter((u) => patterns.some((p) => p.test(u)));
@@ -67,6 +69,7 @@ describe('edgemq start loads only what its configuration needs', { concurrency: 
     assert.deepEqual(loaded(urls, WS), []);
     assert.deepEqual(loaded(urls, TLS), []);
     assert.deepEqual(loaded(urls, TYPEBOX), []);
+    assert.deepEqual(loaded(urls, OPTIONAL_BUILTINS), []);
     assert.notDeepEqual(loaded(urls, SQLITE), [], 'persistence on: SQLite is loaded');
   });
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   PacketType,
   ReasonCode,
@@ -36,7 +35,8 @@ export function handleConnect(client: ClientConnection, packet: ConnectPacket): 
       client.fail(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID, 'empty client identifier');
       return;
     }
-    clientId = `edgemq-${randomBytes(8).toString('hex')}`;
+    // Web Crypto: node:crypto loads (and its ~1 MB of RSS is paid) only when first needed.
+    clientId = `edgemq-${Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex')}`;
     assigned = true;
   }
   client.clientId = clientId;
