@@ -5,6 +5,7 @@ import type { Connection, Listener } from '../transport/types.js';
 import { ClientConnection, ClientState } from './client-connection.js';
 import { Delivery } from './delivery.js';
 import { Durability } from './durability.js';
+import { FlushList } from './flush-list.js';
 import { SILENT_LOGGER, type Logger } from './logger.js';
 import { Message } from './message.js';
 import { Metrics } from './metrics.js';
@@ -59,7 +60,10 @@ export class Broker implements SessionOwner {
   durable: Durability | null;
   private readonly listenerFactory: ListenerFactory | null;
   private listeners: Listener[];
-  private dirty: ClientConnection[];
+  /** Connections with deliveries (PUBLISH to subscribers) to write: flushed first. */
+  private readonly delivering: FlushList;
+  /** Every connection with output to write (acks, control packets, deliveries). */
+  private readonly dirty: FlushList;
   private flushScheduled: boolean;
   private committing: boolean;
   private stopping: boolean;
@@ -85,7 +89,8 @@ export class Broker implements SessionOwner {
     this.durable = store === null ? null : new Durability(this, store);
     this.listenerFactory = deps.listeners ?? null;
     this.listeners = [];
-    this.dirty = [];
+    this.delivering = new FlushList();
+    this.dirty = new FlushList();
     this.flushScheduled = false;
     this.committing = false;
     this.stopping = false;
@@ -98,9 +103,11 @@ export class Broker implements SessionOwner {
         this.committing = false;
       }
       this.flushScheduled = false;
-      const dirty = this.dirty;
-      this.dirty = [];
-      for (const client of dirty) client.flush();
+      // Deliveries first: a subscriber's PUBLISH does not wait behind the publishers' acks
+      // of the same turn (publish -> receive latency); a connection's own bytes keep their
+      // order, and one already flushed has nothing left when its turn in `dirty` comes.
+      this.delivering.flushAll();
+      this.dirty.flushAll();
     };
   }
 
@@ -174,11 +181,16 @@ export class Broker implements SessionOwner {
 
   /** Batches a client's writes until the end of this event-loop turn. */
   scheduleFlush(client: ClientConnection): void {
-    this.dirty.push(client);
+    this.dirty.add(client);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushAll);
     }
+  }
+
+  /** `client` has a delivery among its output: it is flushed before the other connections. */
+  scheduleDelivery(client: ClientConnection): void {
+    this.delivering.add(client);
   }
 
   /** The persistence batch has writes: make sure a flush (which commits) runs this turn. */

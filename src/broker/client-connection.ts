@@ -80,9 +80,13 @@ export class ClientConnection implements PacketSink, ClientInfo, ConnectionHandl
   authStep: number;
   /** Set once the broker sent DISCONNECT or the client did: no further packets are handled. */
   private closing: boolean;
-  private out: Buffer[];
+  /** This turn's output: `out[0 .. outCount)` (the array is kept: no allocation per turn). */
+  private readonly out: (Buffer | undefined)[];
+  private outCount: number;
   private outBytes: number;
   flushQueued: boolean;
+  /** Listed for the turn's first flush pass (it has a delivery to write). */
+  private deliveryQueued: boolean;
   congestedSince: number;
   private lingerTimer: ReturnType<typeof setTimeout> | null;
 
@@ -113,8 +117,10 @@ export class ClientConnection implements PacketSink, ClientInfo, ConnectionHandl
     this.authStep = 0;
     this.closing = false;
     this.out = [];
+    this.outCount = 0;
     this.outBytes = 0;
     this.flushQueued = false;
+    this.deliveryQueued = false;
     this.congestedSince = 0;
     this.lingerTimer = null;
     // The connection calls our methods directly: no closure per connection.
@@ -357,7 +363,7 @@ export class ClientConnection implements PacketSink, ClientInfo, ConnectionHandl
   /** Queues bytes for this turn's batched write. */
   send(data: Buffer): void {
     if (this.closing) return;
-    this.out.push(data);
+    this.out[this.outCount++] = data;
     this.outBytes += data.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -365,9 +371,18 @@ export class ClientConnection implements PacketSink, ClientInfo, ConnectionHandl
     }
   }
 
+  /** Queues a PUBLISH to this subscriber: its connection is flushed first in the turn. */
+  sendDelivery(data: Buffer): void {
+    this.send(data);
+    if (!this.deliveryQueued && this.flushQueued) {
+      this.deliveryQueued = true;
+      this.broker.scheduleDelivery(this);
+    }
+  }
+
   /** Writes at once (used right before closing). */
   private sendNow(data: Buffer): void {
-    this.out.push(data);
+    this.out[this.outCount++] = data;
     this.outBytes += data.length;
     this.flush();
   }
@@ -380,23 +395,29 @@ export class ClientConnection implements PacketSink, ClientInfo, ConnectionHandl
   /** Hands this turn's output to the socket: one write, or a corked batch for big ones. */
   flush(): void {
     this.flushQueued = false;
+    this.deliveryQueued = false;
     const out = this.out;
-    if (out.length === 0) return;
+    const n = this.outCount;
+    if (n === 0) return;
     const bytes = this.outBytes;
-    this.out = [];
+    this.outCount = 0;
     this.outBytes = 0;
     this.broker.metrics.bytesSent += bytes;
     let ok: boolean;
-    if (out.length === 1) {
+    if (n === 1) {
       ok = this.conn.write(out[0] as Buffer);
     } else if (bytes <= COALESCE_LIMIT) {
-      ok = this.conn.write(Buffer.concat(out, bytes));
+      const joined = Buffer.allocUnsafe(bytes);
+      let at = 0;
+      for (let i = 0; i < n; i++) at += (out[i] as Buffer).copy(joined, at);
+      ok = this.conn.write(joined);
     } else {
       this.conn.cork();
       ok = true;
-      for (const b of out) ok = this.conn.write(b);
+      for (let i = 0; i < n; i++) ok = this.conn.write(out[i] as Buffer);
       this.conn.uncork();
     }
+    for (let i = 0; i < n; i++) out[i] = undefined; // the buffers are the socket's now
     if (!ok && this.congestedSince === 0) this.congestedSince = Date.now();
   }
 

@@ -251,7 +251,7 @@ export class Delivery {
       this.broker.metrics.messagesDropped++;
       return false;
     }
-    client.send(header);
+    client.sendDelivery(header);
     if (message.payload.length > 0) client.send(message.payload);
     this.broker.metrics.messagesSent++;
     if (this.broker.hooks.get('messageDelivered') !== null) {

@@ -7,6 +7,7 @@ import { persistenceOptions, toRuntimeOptions } from '../config/to-broker-option
 import { createLogger } from '../logging/index.js';
 import { createBroker, reloadCertificates } from '../server.js';
 import { CliError } from './cli-error.js';
+import { tuneGcForCores } from './gc-tuning.js';
 import { readPidFile, removePidFile, runDir, writePidFile } from './run-dir.js';
 
 export const START_HELP = `Usage: edgemq start [--conf FILE | --old_conf FILE] [options]
@@ -77,6 +78,7 @@ export async function runStart(argv: string[]): Promise<number> {
     return daemonize(withoutDaemonFlag(argv));
   }
   for (const warning of warnings) process.stderr.write(`edgemq: warning: ${warning}\n`);
+  tuneGcForCores();
   const log = createLogger(runtime.log);
   const broker = createBroker(runtime.broker, { logger: log.logger });
   let bound;

@@ -14,10 +14,13 @@ export function encodePubAckLike(
 ): Buffer {
   const first = (p.type << 4) | (p.type === PacketType.PUBREL ? 0x02 : 0);
   if (version !== 5 || (p.reasonCode === 0 && p.properties === null)) {
-    const w = new Writer(4);
-    w.fixedHeader(first, 2);
-    w.u16(p.packetId);
-    return w.buf;
+    // The common ack, four bytes: written directly (one per QoS>0 message, no Writer).
+    const buf = Buffer.allocUnsafe(4);
+    buf[0] = first;
+    buf[1] = 2;
+    buf[2] = p.packetId >> 8;
+    buf[3] = p.packetId & 0xff;
+    return buf;
   }
   const props = propertiesContentSize(p.properties);
   const remaining = 3 + (props > 0 ? propertiesSize(props) : 0);

@@ -1,0 +1,10 @@
+// `edgemq start` turns V8's parallel scavenger off when the process may use one core only.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { tuneGcForCores } from '../../src/cli/gc-tuning.js';
+
+test('one core: the parallel scavenger is turned off; more cores: V8 defaults stay', () => {
+  assert.deepEqual(tuneGcForCores(2), []);
+  assert.deepEqual(tuneGcForCores(8), []);
+  assert.deepEqual(tuneGcForCores(1), ['--no-parallel-scavenge']);
+});
