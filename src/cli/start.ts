@@ -78,7 +78,7 @@ export async function runStart(argv: string[]): Promise<number> {
     return daemonize(withoutDaemonFlag(argv));
   }
   for (const warning of warnings) process.stderr.write(`edgemq: warning: ${warning}\n`);
-  tuneGcForCores();
+  await tuneGcForCores();
   const log = createLogger(runtime.log);
   const broker = createBroker(runtime.broker, { logger: log.logger });
   let bound;

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tuneGcForCores } from '../../src/cli/gc-tuning.js';
 
-test('one core: the parallel scavenger is turned off; more cores: V8 defaults stay', () => {
-  assert.deepEqual(tuneGcForCores(2), []);
-  assert.deepEqual(tuneGcForCores(8), []);
-  assert.deepEqual(tuneGcForCores(1), ['--no-parallel-scavenge']);
+test('one core: the parallel scavenger is turned off; more cores: V8 defaults stay', async () => {
+  assert.deepEqual(await tuneGcForCores(2), []);
+  assert.deepEqual(await tuneGcForCores(8), []);
+  assert.deepEqual(await tuneGcForCores(1), ['--no-parallel-scavenge']);
 });
