@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { isAlive } from '../../src/cli/run-dir.js';
 import { Child } from '../helpers/child.js';
 import { within } from '../helpers/wait.js';
+import { freePort } from '../helpers/free-port.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,19 +37,6 @@ function pidOf(env: NodeJS.ProcessEnv): number {
 
 // Zombie-aware, as `edgemq stop` is: a stopped daemon may wait to be reaped by init.
 const alive = isAlive;
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 describe('edgemq start -d / stop / reload / restart', () => {
   test('start -d returns once listening; stop ends it through the pid file', async () => {

@@ -1,27 +1,14 @@
 // Bad input to the client tools and the bench: one line on stderr, the right exit code, no
 // stack trace; --help everywhere.
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { before, describe, test } from 'node:test';
 import { assertOneErrorLine, run } from './cli.js';
-
-/** A loopback port with nobody listening. */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return String(port);
-}
+import { freePort } from '../helpers/free-port.js';
 
 describe('CLI tools: bad input and --help', { concurrency: true }, () => {
   let dead: string;
   before(async () => {
-    dead = await closedPort();
+    dead = String(await freePort());
   });
 
   test('an unknown flag: exit 2, one line naming it', async () => {

@@ -5,7 +5,7 @@ import { createServer, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { ClientErrorCode, MqttClient, MqttClientError } from '../../src/client/index.js';
 import { PacketType, ReasonCode } from '../../src/codec/index.js';
-import { freePort } from '../helpers/mosquitto-broker.js';
+import { freePort } from '../helpers/free-port.js';
 import { BROKER_KINDS, launch } from './brokers.js';
 import { client, inbox, waitFor } from './support.js';
 import { WireTap } from './wire-tap.js';

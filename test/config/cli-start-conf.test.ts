@@ -3,12 +3,12 @@
 // start-up with exit code 2 and one line on stderr.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import mqtt, { type IDisconnectPacket, type MqttClient } from 'mqtt';
 import { Children, type Child } from '../helpers/child.js';
 import { fixture, tempFiles } from './support.js';
+import { freePort } from '../helpers/free-port.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -51,15 +51,6 @@ async function failsWith(args: string[], mentions: RegExp): Promise<Child> {
   } finally {
     await children.killAll();
   }
-}
-
-/** A TCP port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function connect(

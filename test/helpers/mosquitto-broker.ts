@@ -2,10 +2,11 @@
 // generated config on a free loopback port, a bounded wait for the port, and cleanup by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary } from './peers.js';
+import { freePort } from './free-port.js';
 
 export const MOSQUITTO_PATH = findBinary('mosquitto', ['/usr/sbin/mosquitto']);
 
@@ -32,23 +33,6 @@ export interface RunningMosquitto {
   close(): Promise<void>;
   /** SIGKILL: the broker dies without saying goodbye to its clients. */
   kill(): Promise<void>;
-}
-
-/** A port the OS just handed out (mosquitto sets SO_REUSEADDR, so the small race is harmless). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 function canConnect(port: number): Promise<boolean> {

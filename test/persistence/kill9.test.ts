@@ -7,7 +7,6 @@
 //
 // Seed: EDGEMQ_KILL9_SEED (decimal or 0x hex) replays a run; the seed is in every failure.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { PacketType, type Packet } from '../../src/codec/index.js';
 import { Children, type Child } from '../helpers/child.js';
@@ -15,22 +14,11 @@ import { Prng, hex32, seedFromEnv } from '../helpers/prng.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { ack, publish, subscribe } from '../conformance/support.js';
 import { tempDir } from './helpers.js';
+import { freePort } from '../helpers/free-port.js';
 
 const SEED = seedFromEnv('EDGEMQ_KILL9_SEED', 0x6b696c6c);
 const ROUNDS = Number(process.env.EDGEMQ_KILL9_ROUNDS ?? 8);
 const CHILD = new URL('./fixtures/broker-child.ts', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
 
 function startChild(children: Children, dataDir: string, port: number): Promise<Child> {
   const child = children.spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, String(port)]);

@@ -2,24 +2,12 @@
 // such a listener, and then creates every listener before any of them binds: a bad TLS file
 // stops start-up with nothing bound, as when the listeners were created up front.
 import assert from 'node:assert/strict';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { test } from 'node:test';
 import { brokerListeners, createBroker } from '../../src/server.js';
 import { TransportError } from '../../src/transport/errors.js';
 import { serverTls } from '../helpers/transports.js';
-
-/** A loopback TCP port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
+import { freePort } from '../helpers/free-port.js';
 
 /** Resolves when a TCP connection to `port` opens (then closes it), rejects with its error. */
 function connectOnce(port: number): Promise<void> {
