@@ -117,6 +117,7 @@ export class Broker implements SessionOwner {
     const p = this.options.persistence;
     if (this.durable === null && p.enabled) {
       const { SqlitePersistence } = await import('../persistence/sqlite/store.js');
+      if (this.stopping) return []; // stop() came while SQLite was loading: do not open it
       const store = new SqlitePersistence({
         dataDir: p.dataDir,
         synchronous: p.synchronous,

@@ -57,6 +57,8 @@ export class GroupCommit {
   /** `store.writes` at the last commit: a turn without writes has nothing to commit. */
   private committedWrites: number;
   private failingSince: number;
+  /** `store.generation` last seen: a batch failed (here or in another user's commit). */
+  private generation: number;
   private failureLoggedAt: number;
 
   constructor(broker: Broker, store: Persistence) {
@@ -72,6 +74,7 @@ export class GroupCommit {
     this.committedWrites = store.writes;
     this.failingSince = 0;
     this.failureLoggedAt = 0;
+    this.generation = store.generation;
   }
 
   /** The write counter before a PUBLISH is routed: `ack()` compares it. */
@@ -115,6 +118,12 @@ export class GroupCommit {
         metrics.persistenceCommitMs += performance.now() - started;
       }
     }
+    // A batch failed since the last turn, maybe in a commit of another store user (the
+    // client store): what waits here may have been in it.
+    if (store.generation !== this.generation) {
+      this.generation = store.generation;
+      ok = false;
+    }
     if (!ok) this.commitFailed();
     else if (this.failingSince !== 0) {
       this.broker.log.warn(
@@ -134,7 +143,9 @@ export class GroupCommit {
       this.waiting.shift();
       this.release(next.acks, ok);
     }
-    if (this.waiting.length > 0 && this.wakeTimer === null && store.deferredUntil !== 0) {
+    // Held-back rows are written at their deadline even when no ack waits for them (a
+    // will or a retained message sent to a subscriber that does not acknowledge it).
+    if (this.wakeTimer === null && store.deferredUntil !== 0) {
       const delay = Math.max(0, store.deferredUntil - performance.now()) + 1;
       this.wakeTimer = setTimeout(this.wake, delay);
       this.wakeTimer.unref();

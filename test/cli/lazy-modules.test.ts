@@ -50,7 +50,12 @@ const WS = [/\/src\/transport\/ws\.ts$/, /\/node_modules\/ws\//];
 const TLS = [/\/src\/transport\/tls\.ts$/, /\/src\/transport\/tls-material\.ts$/];
 const TYPEBOX = [/\/node_modules\/@sinclair\/typebox\//];
 const SQLITE = [/\/node_modules\/better-sqlite3\//, /\/src\/persistence\/sqlite\//];
-/** Node modules only some configurations need: -d, syslog, assigned client ids. */
+/**
+ * Node modules only some configurations need: -d, syslog, assigned client ids. The load
+ * hook sees ES imports only (not `require`, not the `crypto` global), which is what these
+ * guard against: a static `import` of them coming back. (process.moduleLoadList would see
+ * every load, but tsx, which runs this child, loads all three itself.)
+ */
 const OPTIONAL_BUILTINS = [/^node:child_process$/, /^node:dgram$/, /^node:crypto$/];
 
 function loaded(urls: readonly string[], patterns: readonly RegExp[]): string[] {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { PacketType } from '../../src/codec/index.js';
+import { PacketType, ReasonCode } from '../../src/codec/index.js';
 import { DEFAULT_PERSISTENCE_OPTIONS } from '../../src/broker/options.js';
 import { OutboundState, type Persistence, SqlitePersistence } from '../../src/persistence/index.js';
 import { startBroker, type RunningBroker } from '../helpers/broker.js';
@@ -115,7 +115,7 @@ test('grace: a sent QoS 1 row acked within the grace is never written; its batch
 test('grace: a row not acked in time is written by the first commit after its deadline', async () => {
   const dir = tempDir();
   try {
-    const p = openStore(dir.path, 20);
+    const p = openStore(dir.path, 300); // outlasts the two commits before the deadline
     deliver(p, 'a', 1, OutboundState.PUBLISHED, 7);
     assert.equal(p.commit(), true);
     const deadline = p.deferredUntil;
@@ -246,6 +246,30 @@ test('grace (broker): the publisher is acked once the subscriber acks, nothing i
     sub.send(ack(PacketType.PUBACK, delivered.packetId));
     assert.equal((await pub.next(PacketType.PUBACK)).packetId, 11);
     assert.equal(rowsOnDisk(store(b)), 0);
+    sub.close();
+    pub.close();
+  } finally {
+    await b.close();
+    dir.remove();
+  }
+});
+
+test('grace (broker): a held row nobody waits for (a retained message sent on subscribe) is written at its deadline', async () => {
+  const dir = tempDir();
+  const b = await graceBroker(dir.path, 50);
+  try {
+    const pub = await persistentClient(b.port, 'pub');
+    pub.send(publish('g/r', 'kept', 1, 1, null, { retain: true }));
+    assert.equal(
+      (await pub.next(PacketType.PUBACK)).reasonCode,
+      ReasonCode.NO_MATCHING_SUBSCRIBERS,
+    );
+    const sub = await persistentClient(b.port, 'sub');
+    sub.send(subscribe(1, [{ topicFilter: 'g/#', qos: 1 }]));
+    await sub.next(PacketType.SUBACK);
+    assert.equal((await sub.next(PacketType.PUBLISH)).payload.toString(), 'kept'); // not acked
+    // No other traffic: only the broker's own deadline timer can write it.
+    await waitFor(() => rowsOnDisk(store(b)) === 1, 'the held row written', 3000);
     sub.close();
     pub.close();
   } finally {

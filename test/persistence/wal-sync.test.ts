@@ -93,6 +93,38 @@ test('wal sync: a failed sync fails the next commit; the store goes on', () => {
   }
 });
 
+test('wal sync with a grace: held rows written late settle only when that batch is synced', async () => {
+  const dir = tempDir();
+  const held = heldSync();
+  const p = new SqlitePersistence({ dataDir: dir.path, syncWal: held.sync, inflightGraceMs: 50 });
+  try {
+    p.open();
+    p.upsertSession({ clientId: 'a', expiryInterval: 60, expiresAt: 0 });
+    assert.equal(p.commit(), true);
+    held.pending.shift()?.(null);
+    // A sent QoS 1 delivery: held back; its batch is synced (nothing else in it) but waits.
+    const id = p.allocateMessageId();
+    p.storeMessage(id, msg('late'));
+    p.enqueue('a', id, 1, false, null, null, OutboundState.PUBLISHED, 9);
+    assert.equal(p.commit(), true);
+    const held1 = p.batch;
+    while (held.pending.length > 0) held.pending.shift()?.(null);
+    assert.equal(p.settled, held1 - 1, 'waits for its held row');
+    // No PUBACK in time: the row goes into a later batch, whose sync is still running.
+    const deadline = p.deferredUntil;
+    await waitFor(() => performance.now() > deadline, 'the deadline');
+    assert.equal(p.commit(), true);
+    const writer = p.batch;
+    assert.equal(held.pending.length, 1, "the writing batch's sync started");
+    assert.equal(p.settled, held1 - 1, 'not settled before the row is on disk');
+    held.pending.shift()?.(null);
+    assert.equal(p.settled, writer);
+  } finally {
+    p.close();
+    dir.remove();
+  }
+});
+
 test('wal sync: the real fdatasync settles the batch', async () => {
   const dir = tempDir();
   const p = new SqlitePersistence({ dataDir: dir.path });
@@ -130,8 +162,11 @@ test('wal sync (broker): acks wait for the sync; a failed one refuses them', asy
     await sub.next(PacketType.SUBACK);
     sub.close();
     await waitFor(() => broker.sessions.get('sub')?.client === null, 'sub offline');
-    // Syncs of the session's own writes: complete them.
-    while (held.pending.length > 0) held.pending.shift()?.(null);
+    // Syncs of the session's own writes: complete them until nothing waits.
+    await waitFor(() => {
+      while (held.pending.length > 0) held.pending.shift()?.(null);
+      return store.settled === store.batch;
+    }, 'the session state synced');
 
     const v5 = await RawClient.open(port, 5);
     await v5.connect({ clientId: 'pub5', clean: true });

@@ -6,7 +6,9 @@
 // within that time the row is dropped and never touches SQLite; otherwise it is inserted at
 // the first commit after its deadline. The batch that deferred rows stays unsettled until
 // every one of them is dropped or committed, and the publishers' acks of that batch wait
-// for it (GroupCommit): an acked message is always committed or already delivered.
+// for it (GroupCommit): an acked message is always committed or already delivered. Rows
+// written after their deadline are written by a later batch: their own batch settles only
+// when that one is durable (committed and, with synchronous 'full', its WAL synced).
 //
 // QoS 2 rows are never deferred: a subscriber that got a QoS 2 message whose publisher then
 // resent it (no PUBREC before a crash) would receive it twice.
@@ -19,6 +21,8 @@ interface DeferGroup {
   /** performance.now() after which its rows are written. */
   due: number;
   readonly rows: Map<number, PendingRow>;
+  /** The batch that wrote its remaining rows (0: none written; the rest were acknowledged). */
+  writtenIn: number;
 }
 
 export class DeferredRows {
@@ -43,7 +47,7 @@ export class DeferredRows {
   add(row: PendingRow): void {
     let group = this.open;
     if (group === null) {
-      group = { batch: 0, due: Infinity, rows: new Map() };
+      group = { batch: 0, due: Infinity, rows: new Map(), writtenIn: 0 };
       this.open = group;
       this.groups.push(group);
     }
@@ -79,18 +83,20 @@ export class DeferredRows {
   }
 
   /**
-   * Takes the rows to write now: those of groups past their deadline (all with `all`). The
-   * open group's rows are taken only with `all`.
+   * Takes the rows to write now, in the batch that will commit as number `writer`: those of
+   * groups past their deadline (all with `all`; the open group's only then).
    */
-  takeDue(now: number, all: boolean): PendingRow[] {
+  takeDue(now: number, all: boolean, writer: number): PendingRow[] {
     const rows: PendingRow[] = [];
     for (const group of this.groups) {
       if (!all && group.due > now) break;
+      if (group.rows.size === 0) continue;
       for (const [seq, row] of group.rows) {
         rows.push(row);
         this.index.delete(seq);
       }
       group.rows.clear();
+      group.writtenIn = writer;
     }
     return rows;
   }
@@ -104,21 +110,27 @@ export class DeferredRows {
     return false;
   }
 
+  /** The batch in progress committed as number `batch`: its group (if any) is sealed. */
+  committed(batch: number, due: number): void {
+    if (this.open === null) return;
+    this.open.batch = batch;
+    this.open.due = due;
+    this.open = null;
+  }
+
   /**
-   * The batch in progress committed as number `batch`: its group (if any) is sealed with
-   * its deadline, and the groups with no row left are done. Returns the highest batch
-   * number up to which every batch is settled.
+   * The highest batch number up to which every batch is settled, given `batch` (the last
+   * committed) and `durable` (every batch up to it is durable). A group is done when it has
+   * no row left held and the batch that wrote the rest (if any) is durable.
    */
-  committed(batch: number, due: number): number {
-    if (this.open !== null) {
-      this.open.batch = batch;
-      this.open.due = due;
-      this.open = null;
-    }
-    while (this.groups.length > 0 && (this.groups[0] as DeferGroup).rows.size === 0)
+  settledThrough(batch: number, durable: number): number {
+    while (this.groups.length > 0) {
+      const oldest = this.groups[0] as DeferGroup;
+      if (oldest === this.open) break; // the batch in progress: every committed one is done
+      if (oldest.rows.size > 0 || oldest.writtenIn > durable) return oldest.batch - 1;
       this.groups.shift();
-    const oldest = this.groups[0];
-    return oldest === undefined ? batch : oldest.batch - 1;
+    }
+    return batch;
   }
 
   /** The deadline of the oldest group with rows (performance.now() ms), 0 when none. */

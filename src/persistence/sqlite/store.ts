@@ -58,8 +58,6 @@ export class SqlitePersistence implements Persistence {
   /** 0: every row is written at its batch's commit. */
   private readonly graceMs: number;
   private batchNo: number;
-  /** Every batch up to this one has no row held back. */
-  private settledNo: number;
   /** Syncs the WAL after commits (synchronous 'full'); null: COMMIT alone is enough. */
   private walSync: WalSync | null;
 
@@ -82,7 +80,6 @@ export class SqlitePersistence implements Persistence {
     this.buffer = new WriteBuffer();
     this.graceMs = options.inflightGraceMs ?? 0;
     this.batchNo = 0;
-    this.settledNo = 0;
     this.walSync = null;
   }
 
@@ -103,10 +100,8 @@ export class SqlitePersistence implements Persistence {
   }
 
   get settled(): number {
-    const sync = this.walSync;
-    return sync === null
-      ? this.settledNo
-      : Math.min(this.settledNo, sync.durableThrough(this.batchNo));
+    const durable = this.walSync?.durableThrough(this.batchNo) ?? this.batchNo;
+    return Math.min(durable, this.buffer.deferred.settledThrough(this.batchNo, durable));
   }
 
   get deferredUntil(): number {
@@ -363,10 +358,9 @@ export class SqlitePersistence implements Persistence {
     if (wrote) this.walSync?.committed(this.batchNo);
     if (this.failure !== null) {
       this.abandon();
-      this.settledNo = this.batchNo;
       return false;
     }
-    this.settledNo = this.buffer.deferred.committed(this.batchNo, performance.now() + this.graceMs);
+    this.buffer.deferred.committed(this.batchNo, performance.now() + this.graceMs);
     return true;
   }
 
@@ -382,7 +376,8 @@ export class SqlitePersistence implements Persistence {
     this.dirty = true;
     if (!this.ensureTx()) return;
     try {
-      insertRows(this.statements(), deferred.takeDue(now, all), []);
+      // Committed by the next endBatch, which will be batch number batchNo + 1.
+      insertRows(this.statements(), deferred.takeDue(now, all, this.batchNo + 1), []);
     } catch (error) {
       this.failure = error as Error;
     }

@@ -9,7 +9,8 @@
 // completed: until the next checkpoint the WAL only grows, and a checkpoint syncs what it
 // copies. The acks of a batch wait for that (SqlitePersistence.settled), so the promise is
 // FULL's while the broker goes on routing during the flush.
-import { closeSync, fdatasync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** fdatasync, or a stand-in (tests inject slow and failing ones). */
 export type SyncFn = (fd: number, done: (error: Error | null) => void) => void;
@@ -76,6 +77,7 @@ export class WalSync {
     if (this.fd === -1) {
       try {
         this.fd = openSync(this.path, 'r');
+        syncDirectory(dirname(this.path)); // the new WAL's directory entry, once
       } catch (error) {
         this.fail(error as Error, this.written);
         setImmediate(this.onSynced); // the owner's next commit reports it
@@ -110,6 +112,21 @@ export class WalSync {
       // already gone: nothing to release
     }
     this.fd = -1;
+  }
+}
+
+/**
+ * fsync of a directory, so that a file created in it survives a power loss (as SQLite does
+ * for a new journal). Some file systems refuse it (EINVAL): then there is nothing to do.
+ */
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+  } finally {
+    closeSync(fd);
   }
 }
 
