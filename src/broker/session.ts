@@ -5,6 +5,7 @@ import { RingQueue } from '../collections/ring-queue.js';
 import { Timer, type TimerTarget } from './timer-wheel.js';
 import type { ClientConnection } from './client-connection.js';
 import type { SharedGroup } from '../topic/index.js';
+import { PacketIdMap } from '../collections/packet-id-map.js';
 
 export type SharedGroupRef = SharedGroup<Session, SubscriptionRecord>;
 
@@ -100,7 +101,8 @@ export class Session implements TimerTarget {
   client: ClientConnection | null;
   readonly subscriptions: Map<string, SubscriptionRecord>;
   /** Outbound QoS>0 messages with a packet id, in send order (Map keeps insertion order). */
-  readonly inflight: Map<number, Outbound>;
+  /** In-flight deliveries by packet id (no rehashing per message: packet-id-map.ts). */
+  readonly inflight: PacketIdMap<Outbound>;
   /** Outbound messages waiting for a free slot in the window or for the client to return. */
   readonly queue: RingQueue<Outbound>;
   /** Inbound QoS 2 packet ids: PUBREC sent, PUBREL not yet received [MQTT-4.3.3-?]. */
@@ -131,7 +133,7 @@ export class Session implements TimerTarget {
     this.owner = owner;
     this.client = null;
     this.subscriptions = new Map();
-    this.inflight = new Map();
+    this.inflight = new PacketIdMap();
     this.queue = new RingQueue();
     this.awaitingRelease = new Set();
     this.expiryInterval = 0;
