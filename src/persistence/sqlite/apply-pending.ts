@@ -10,8 +10,8 @@ import type { Statements } from './statements.js';
 export interface BufferedWrites {
   /** Fresh messages not written yet. */
   readonly fresh: FreshMessage[];
-  /** Buffered inserts by seq. */
-  readonly rows: Map<number, PendingRow>;
+  /** Buffered inserts in order; those with `buffered` false were removed meanwhile. */
+  readonly rows: PendingRow[];
   readonly updates: Map<number, { clientId: string; state: OutboundStateValue; packetId: number }>;
   /** Rows with their message inline, by client. */
   readonly deletes: Map<string, number[]>;
@@ -38,13 +38,24 @@ export function applyBuffered(
   for (const e of fresh) {
     if (e.refs <= 0) {
       unwritten.push(e); // may still get a reference in this batch
-    } else if (e.refs === 1 && e.row !== null && e.stored === 0 && rows.get(e.row.seq) === e.row) {
+    } else if (e.refs === 1 && e.row !== null && e.stored === 0 && e.row.buffered) {
       e.row.inline = e.message;
       e.stored = 1;
     } else {
       table.push(e);
       e.stored = 2;
     }
+  }
+  // Rows first out of the buffer (nothing here throws: a failure below leaves no row
+  // flagged as buffered), then messages, then rows: the queue refers to messages.
+  const list: PendingRow[] = [];
+  for (const r of rows) {
+    if (!r.buffered) continue; // removed before it was applied
+    r.buffered = false;
+    // A sent QoS 1 row carrying its own message may wait for its PUBACK (deferred-rows.ts).
+    if (defer !== null && r.inline !== null && r.qos === 1 && r.state === OutboundState.PUBLISHED)
+      defer.add(r);
+    else list.push(r);
   }
   const args: unknown[] = [];
   let i = 0;
@@ -66,13 +77,6 @@ export function applyBuffered(
     }
     (st.insertMessages.get(n) as Database.Statement).run(args);
     i += n;
-  }
-  const list: PendingRow[] = [];
-  for (const r of rows.values()) {
-    // A sent QoS 1 row carrying its own message may wait for its PUBACK (deferred-rows.ts).
-    if (defer !== null && r.inline !== null && r.qos === 1 && r.state === OutboundState.PUBLISHED)
-      defer.add(r);
-    else list.push(r);
   }
   insertRows(st, list, args);
   for (const [seq, u] of updates)

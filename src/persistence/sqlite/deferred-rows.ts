@@ -12,73 +12,70 @@
 //
 // QoS 2 rows are never deferred: a subscriber that got a QoS 2 message whose publisher then
 // resent it (no PUBREC before a crash) would receive it twice.
-import type { PendingRow } from './queue-rows.js';
+import type { HeldGroup, PendingRow } from './queue-rows.js';
 
 /** The rows one batch deferred. */
-interface DeferGroup {
+interface DeferGroup extends HeldGroup {
   /** The batch's number (SqlitePersistence.batch once it commits). */
   batch: number;
   /** performance.now() after which its rows are written. */
   due: number;
-  readonly rows: Map<number, PendingRow>;
+  /** Its rows; those no longer held (`row.held !== this`) are skipped. */
+  readonly rows: PendingRow[];
   /** The batch that wrote its remaining rows (0: none written; the rest were acknowledged). */
   writtenIn: number;
 }
 
+// A held row points at its group (PendingRow.held), so holding and releasing one costs no
+// map operation: the group counts its live rows and is walked only when its rows are due.
 export class DeferredRows {
   /** Oldest first; a batch's group is sealed (given its deadline) when the batch commits. */
   private readonly groups: DeferGroup[];
-  /** Every deferred row by seq, with its group. */
-  private readonly index: Map<number, DeferGroup>;
   /** The group of the batch in progress (not sealed). */
   private open: DeferGroup | null;
+  /** Rows held over all groups. */
+  private held: number;
 
   constructor() {
     this.groups = [];
-    this.index = new Map();
     this.open = null;
+    this.held = 0;
   }
 
   get size(): number {
-    return this.index.size;
+    return this.held;
   }
 
   /** Holds `row` back in the batch in progress. */
   add(row: PendingRow): void {
     let group = this.open;
     if (group === null) {
-      group = { batch: 0, due: Infinity, rows: new Map(), writtenIn: 0 };
+      group = { batch: 0, due: Infinity, rows: [], writtenIn: 0, live: 0 };
       this.open = group;
       this.groups.push(group);
     }
-    group.rows.set(row.seq, row);
-    this.index.set(row.seq, group);
-  }
-
-  get(seq: number): PendingRow | undefined {
-    return this.index.get(seq)?.rows.get(seq);
+    group.rows.push(row);
+    group.live++;
+    row.held = group;
+    this.held++;
   }
 
   /** The subscriber acknowledged it (or it was dropped): it is never written. */
-  remove(seq: number): PendingRow | undefined {
-    const group = this.index.get(seq);
-    if (group === undefined) return undefined;
-    const row = group.rows.get(seq);
-    group.rows.delete(seq);
-    this.index.delete(seq);
-    return row;
+  remove(row: PendingRow): boolean {
+    const group = row.held;
+    if (group === null) return false;
+    row.held = null;
+    group.live--;
+    this.held--;
+    return true;
   }
 
   /** Drops the rows of a session that is deleted; returns how many. */
   removeClient(clientId: string): number {
     let n = 0;
     for (const group of this.groups)
-      for (const [seq, row] of group.rows)
-        if (row.clientId === clientId) {
-          group.rows.delete(seq);
-          this.index.delete(seq);
-          n++;
-        }
+      for (const row of group.rows)
+        if (row.held === group && row.clientId === clientId && this.remove(row)) n++;
     return n;
   }
 
@@ -90,12 +87,15 @@ export class DeferredRows {
     const rows: PendingRow[] = [];
     for (const group of this.groups) {
       if (!all && group.due > now) break;
-      if (group.rows.size === 0) continue;
-      for (const [seq, row] of group.rows) {
+      if (group.live === 0) continue;
+      for (const row of group.rows) {
+        if (row.held !== group) continue;
+        row.held = null;
         rows.push(row);
-        this.index.delete(seq);
       }
-      group.rows.clear();
+      this.held -= group.live;
+      group.live = 0;
+      group.rows.length = 0;
       group.writtenIn = writer;
     }
     return rows;
@@ -105,7 +105,7 @@ export class DeferredRows {
   anyDue(now: number): boolean {
     for (const group of this.groups) {
       if (group.due > now) return false;
-      if (group.rows.size > 0) return true;
+      if (group.live > 0) return true;
     }
     return false;
   }
@@ -127,7 +127,7 @@ export class DeferredRows {
     while (this.groups.length > 0) {
       const oldest = this.groups[0] as DeferGroup;
       if (oldest === this.open) break; // the batch in progress: every committed one is done
-      if (oldest.rows.size > 0 || oldest.writtenIn > durable) return oldest.batch - 1;
+      if (oldest.live > 0 || oldest.writtenIn > durable) return oldest.batch - 1;
       this.groups.shift();
     }
     return batch;
@@ -135,14 +135,15 @@ export class DeferredRows {
 
   /** The deadline of the oldest group with rows (performance.now() ms), 0 when none. */
   get nextDue(): number {
-    for (const group of this.groups) if (group.rows.size > 0) return group.due;
+    for (const group of this.groups) if (group.live > 0) return group.due;
     return 0;
   }
 
   /** Forgets everything (a failed batch, or closing without a commit). */
   clear(): void {
+    for (const group of this.groups) for (const row of group.rows) row.held = null;
     this.groups.length = 0;
-    this.index.clear();
     this.open = null;
+    this.held = 0;
   }
 }

@@ -36,6 +36,15 @@ export interface PendingRow extends SqliteRef {
   packetId: number;
   /** The message itself, written into the row: it is its only reference. */
   inline: StorableMessage | null;
+  /** The group holding it back from the disk (deferred-rows.ts), or null. */
+  held: HeldGroup | null;
+  /** In the batch's buffer, not applied yet (an update or removal edits it there). */
+  buffered: boolean;
+}
+
+/** What a held-back row knows of its group: how many of its rows are still held. */
+export interface HeldGroup {
+  live: number;
 }
 
 /**

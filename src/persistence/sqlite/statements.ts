@@ -86,6 +86,8 @@ export class Statements {
   readonly upsertWill: Database.Statement;
 
   readonly counts: Database.Statement;
+  /** Rows changed by this connection since it opened: a commit that changed none needs no sync. */
+  readonly totalChanges: Database.Statement;
 
   // Restore (run once at open).
   readonly allSessions: Database.Statement;
@@ -161,6 +163,7 @@ export class Statements {
        expiry_interval, delay, publish_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
 
+    this.totalChanges = p('SELECT total_changes() AS n');
     this.counts = p(
       `SELECT (SELECT count(*) FROM sessions) AS sessions,
        (SELECT count(*) FROM subscriptions) AS subscriptions,

@@ -60,6 +60,8 @@ export class SqlitePersistence implements Persistence {
   private batchNo: number;
   /** Syncs the WAL after commits (synchronous 'full'); null: COMMIT alone is enough. */
   private walSync: WalSync | null;
+  /** total_changes() at the last commit that changed rows. */
+  private changes: number;
 
   constructor(options: SqliteOptions) {
     this.options = options;
@@ -80,6 +82,7 @@ export class SqlitePersistence implements Persistence {
     this.buffer = new WriteBuffer();
     this.graceMs = options.inflightGraceMs ?? 0;
     this.batchNo = 0;
+    this.changes = 0;
     this.walSync = null;
   }
 
@@ -355,7 +358,7 @@ export class SqlitePersistence implements Persistence {
       }
     }
     this.batchNo++;
-    if (wrote) this.walSync?.committed(this.batchNo);
+    if (wrote && this.walSync !== null && this.changedRows()) this.walSync.committed(this.batchNo);
     if (this.failure !== null) {
       this.abandon();
       return false;
@@ -438,6 +441,17 @@ export class SqlitePersistence implements Persistence {
   }
 
   // --------------------------------------------------------------- helpers
+
+  /**
+   * Whether the transaction just committed changed rows (else it wrote nothing to the WAL
+   * and needs no sync: with every delivery acknowledged within the grace, most do not).
+   */
+  private changedRows(): boolean {
+    const n = (this.statements().totalChanges.get() as { n: number }).n;
+    if (n === this.changes) return false;
+    this.changes = n;
+    return true;
+  }
 
   private statements(): Statements {
     if (this.st === null) throw new Error('the SQLite store is not open');

@@ -12,8 +12,12 @@ export class WriteBuffer {
   readonly fresh: Map<number, FreshMessage>;
   /** Fresh messages not written yet. */
   unwritten: FreshMessage[];
-  /** Buffered inserts by seq: an update or delete of a buffered row edits or drops it here. */
-  private newRows: Map<number, PendingRow>;
+  /**
+   * Buffered inserts in order; an update or delete of a buffered row edits it or clears its
+   * `buffered` flag (it stays in the array and is skipped).
+   */
+  private newRows: PendingRow[];
+  private bufferedRows: number;
   private updates: Map<number, { clientId: string; state: OutboundStateValue; packetId: number }>;
   /** Rows with their message inline, by client: deleted in multi-row statements. */
   private deletes: Map<string, number[]>;
@@ -27,7 +31,8 @@ export class WriteBuffer {
     this.deferred = new DeferredRows();
     this.fresh = new Map();
     this.unwritten = [];
-    this.newRows = new Map();
+    this.newRows = [];
+    this.bufferedRows = 0;
     this.updates = new Map();
     this.deletes = new Map();
     this.deleteCount = 0;
@@ -38,7 +43,7 @@ export class WriteBuffer {
   get empty(): boolean {
     return (
       this.unwritten.length === 0 &&
-      this.newRows.size === 0 &&
+      this.bufferedRows === 0 &&
       this.updates.size === 0 &&
       this.deleteCount === 0 &&
       this.sharedDeletes.length === 0
@@ -93,8 +98,11 @@ export class WriteBuffer {
       packetId,
       inline: null,
       shared: true,
+      held: null,
+      buffered: true,
     };
-    this.newRows.set(seq, row);
+    this.newRows.push(row);
+    this.bufferedRows++;
     const entry = this.fresh.get(messageId);
     if (entry !== undefined) this.reference(entry, row);
     return row;
@@ -106,16 +114,11 @@ export class WriteBuffer {
     state: OutboundStateValue,
     packetId: number,
   ): void {
-    const row = this.newRows.get(ref.seq);
-    if (row !== undefined) {
+    // This store's own rows carry their batch state; a restored row (open, a page) does not.
+    const row = ref as Partial<PendingRow>;
+    if (row.buffered === true || (row.held !== undefined && row.held !== null)) {
       row.state = state;
       row.packetId = packetId;
-      return;
-    }
-    const held = this.deferred.get(ref.seq);
-    if (held !== undefined) {
-      held.state = state;
-      held.packetId = packetId;
       return;
     }
     this.updates.set(ref.seq, { clientId, state, packetId });
@@ -123,9 +126,10 @@ export class WriteBuffer {
 
   removeOutbound(clientId: string, ref: QueueRef): void {
     const seq = ref.seq;
-    const pending = this.newRows.get(seq);
-    if (pending !== undefined) {
-      this.newRows.delete(seq);
+    const pending = ref as PendingRow;
+    if ((ref as Partial<PendingRow>).buffered === true) {
+      pending.buffered = false;
+      this.bufferedRows--;
       const entry = this.fresh.get(pending.messageId);
       if (entry !== undefined) {
         entry.refs--;
@@ -133,13 +137,12 @@ export class WriteBuffer {
       }
       return;
     }
-    const held = this.deferred.remove(seq);
-    if (held !== undefined) {
+    if ((ref as Partial<PendingRow>).held !== undefined && this.deferred.remove(pending)) {
       // Acknowledged before it was written: it never will be.
-      const entry = this.fresh.get(held.messageId);
+      const entry = this.fresh.get(pending.messageId);
       if (entry !== undefined) {
         entry.refs--;
-        if (entry.row === held) entry.row = null;
+        if (entry.row === pending) entry.row = null;
       }
       return;
     }
@@ -174,13 +177,15 @@ export class WriteBuffer {
 
   /** Drops the buffered and the deferred writes (`fresh` stays). */
   clear(): void {
+    for (const row of this.newRows) row.buffered = false; // lost with the batch
     this.reset();
     this.deferred.clear();
   }
 
   private reset(): void {
     this.unwritten = [];
-    this.newRows = new Map();
+    this.newRows = [];
+    this.bufferedRows = 0;
     this.updates = new Map();
     this.deletes = new Map();
     this.deleteCount = 0;
