@@ -15,9 +15,9 @@ import {
   type ProtocolVersion,
   type Subscription,
 } from '../codec/index.js';
-import { validateTopicName } from '../topic/index.js';
 import { Backoff } from './backoff.js';
 import { Connection, type ConnectionOwner } from './connection.js';
+import { dispatchOnline, type PacketFlows } from './dispatch.js';
 import {
   ClientErrorCode,
   MqttClientError,
@@ -29,7 +29,7 @@ import type { ClientEvents } from './events.js';
 import { Inbound } from './inbound.js';
 import { KeepAlive, type KeepAliveOwner } from './keepalive.js';
 import { BrokerLimits, NO_LIMITS } from './limits.js';
-import { OutgoingMessage } from './message.js';
+import { OutgoingMessage, publishQos } from './message.js';
 import {
   buildConnect,
   resolveOptions,
@@ -56,9 +56,6 @@ export type ClientStatus =
 
 const PINGREQ = Buffer.from([PacketType.PINGREQ << 4, 0]);
 
-/** Time the broker gets to close the socket after our DISCONNECT before we drop it. */
-const CLOSE_GRACE_MS = 2000;
-
 export class MqttClient extends EventEmitter<ClientEvents> {
   readonly options: ResolvedOptions;
   private status: ClientStatus;
@@ -84,6 +81,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private readonly inbound: Inbound;
   private readonly requests: Requests;
   private readonly keepAlive: KeepAlive;
+  /** Where the packets of an accepted connection go (dispatch.ts). */
+  private readonly flows: PacketFlows;
   /** What connections report to (kept off the public surface). */
   private readonly owner: ConnectionOwner;
   private readonly target: string;
@@ -142,6 +141,15 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       },
     };
     this.keepAlive = new KeepAlive(pings);
+    this.flows = {
+      inbound: this.inbound,
+      outbound: this.outbound,
+      requests: this.requests,
+      keepAlive: this.keepAlive,
+      onDisconnect: (packet) => {
+        this.emit('disconnect', packet);
+      },
+    };
     this.target = `${o.host}:${o.port}`;
   }
 
@@ -450,7 +458,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
             this.options.protocolVersion,
           ),
         );
-        closeSoon(conn); // [MQTT-3.14.4-1]: close after DISCONNECT
+        conn.closeSoon(); // [MQTT-3.14.4-1]: close after DISCONNECT
         await closed;
       } else {
         conn.destroy();
@@ -477,9 +485,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
 
   private onPacket(packet: Packet, conn: Connection): void {
     if (conn !== this.conn) return;
-    if (packet.type === PacketType.CONNACK) {
-      if (this.online) this.protocolError(conn, 'a second CONNACK [MQTT-3.2.0-2]');
-      else this.onConnack(packet, conn);
+    if (packet.type === PacketType.CONNACK && !this.online) {
+      this.onConnack(packet, conn);
       return;
     }
     if (!this.online) {
@@ -491,50 +498,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       conn.destroy();
       return;
     }
-    switch (packet.type) {
-      case PacketType.PUBLISH: {
-        const error = this.inbound.onPublish(packet, conn);
-        if (error !== null) {
-          const clause = error.clause === null ? '' : ` [${error.clause}]`;
-          this.protocolError(conn, `${error.message}${clause}`, error.reasonCode);
-        }
-        return;
-      }
-      case PacketType.PUBACK:
-        this.outbound.onPuback(packet);
-        return;
-      case PacketType.PUBREC:
-        this.outbound.onPubrec(packet, conn);
-        return;
-      case PacketType.PUBREL:
-        this.inbound.onPubrel(packet, conn);
-        return;
-      case PacketType.PUBCOMP:
-        this.outbound.onPubcomp(packet);
-        return;
-      case PacketType.SUBACK:
-      case PacketType.UNSUBACK: {
-        const violation = this.requests.onAck(packet);
-        if (violation !== null) this.protocolError(conn, violation);
-        return;
-      }
-      case PacketType.PINGRESP:
-        this.keepAlive.onPingresp();
-        return;
-      case PacketType.DISCONNECT:
-        this.emit('disconnect', packet);
-        closeSoon(conn);
-        return;
-      case PacketType.AUTH:
-        this.protocolError(conn, 'AUTH (enhanced authentication is not supported)');
-        return;
-      case PacketType.CONNECT:
-      case PacketType.SUBSCRIBE:
-      case PacketType.UNSUBSCRIBE:
-      case PacketType.PINGREQ:
-        this.protocolError(conn, `a server must not send packet type ${packet.type}`);
-        return;
-    }
+    const violation = dispatchOnline(packet, conn, this.flows);
+    if (violation !== null) this.protocolError(conn, violation.message, violation.reasonCode);
   }
 
   private onMalformed(error: MalformedPacketError, conn: Connection): void {
@@ -564,7 +529,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     if (this.options.protocolVersion === 5) {
       conn.send(encodeDisconnect({ type: PacketType.DISCONNECT, reasonCode, properties: null }, 5));
     }
-    closeSoon(conn);
+    conn.closeSoon();
   }
 
   private pingTimedOut(conn: Connection): void {
@@ -591,10 +556,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     if (this.status === 'closing' || this.status === 'closed') {
       return closedError('publish() after end()');
     }
-    const bad = validateTopicName(topic);
-    if (bad !== null) return invalid(`invalid topic name "${topic}": ${bad.message}`);
-    const qos: number = options.qos ?? 0; // checked at run time for JavaScript callers
-    if (qos !== 0 && qos !== 1 && qos !== 2) return invalid(`invalid QoS ${qos}`);
+    const qos = publishQos(topic, options.qos);
+    if (typeof qos !== 'number') return qos;
     this.outbound.publish(
       new OutgoingMessage(
         qos === 0 ? 0 : this.session.takeSeq(),
@@ -628,26 +591,10 @@ export class MqttClient extends EventEmitter<ClientEvents> {
         ),
       );
     }
-    return new Promise<number[]>((resolve, reject) => {
-      const sent = this.requests.send(conn, kind, subs, filters, properties, (error, codes) => {
-        if (error === null) resolve(codes);
-        else reject(error);
-      });
-      if (!sent) {
-        reject(new MqttClientError(ClientErrorCode.NOT_SUPPORTED, 'no free packet identifier'));
-      }
-    });
+    return this.requests.request(conn, kind, subs, filters, properties);
   }
 
   private emitError(error: Error): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
-}
-
-/** Flushes and half-closes; drops the socket if the broker has not closed it in time. */
-function closeSoon(conn: Connection): void {
-  conn.end();
-  setTimeout(() => {
-    conn.destroy();
-  }, CLOSE_GRACE_MS).unref();
 }

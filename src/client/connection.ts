@@ -14,6 +14,9 @@ import { ClientErrorCode, MqttClientError } from './errors.js';
 /** Batches up to this size are joined into one buffer; larger ones go through cork(). */
 const COALESCE_LIMIT = 16 * 1024;
 
+/** Time the broker gets to close the socket after our DISCONNECT before we drop it. */
+const CLOSE_GRACE_MS = 2000;
+
 export type WriteCallback = (error: Error | null) => void;
 
 export interface ConnectionOwner {
@@ -137,6 +140,14 @@ export class Connection implements PacketSink {
   }
 
   /** Flushes, then half-closes: the broker closes its side after DISCONNECT. */
+  /** Flushes and half-closes; drops the socket if the broker has not closed it in time. */
+  closeSoon(): void {
+    this.end();
+    setTimeout(() => {
+      this.destroy();
+    }, CLOSE_GRACE_MS).unref();
+  }
+
   end(): void {
     this.flush();
     this.socket.end();

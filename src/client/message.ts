@@ -1,5 +1,7 @@
 // The two message shapes of the client: what arrives ('message' event) and what leaves.
 import type { Properties, QoS } from '../codec/index.js';
+import { validateTopicName } from '../topic/index.js';
+import { invalid, type MqttClientError } from './errors.js';
 import { OutgoingState, type OutgoingStateValue, type StoredMessage } from './store.js';
 
 /** The payload of the 'message' event. */
@@ -76,4 +78,13 @@ export class OutgoingMessage implements StoredMessage {
     out.state = m.state;
     return out;
   }
+}
+
+/** The QoS of a message about to be published, or why it cannot be (topic, QoS). */
+export function publishQos(topic: string, requested: number | undefined): QoS | MqttClientError {
+  const bad = validateTopicName(topic);
+  if (bad !== null) return invalid(`invalid topic name "${topic}": ${bad.message}`);
+  const qos: number = requested ?? 0; // checked at run time for JavaScript callers
+  if (qos !== 0 && qos !== 1 && qos !== 2) return invalid(`invalid QoS ${qos}`);
+  return qos;
 }

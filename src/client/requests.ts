@@ -39,6 +39,32 @@ export class Requests {
   }
 
   /** Sends the request; false when no packet identifier is free. */
+  /** Sends a SUBSCRIBE / UNSUBSCRIBE; resolves with its reason codes. */
+  request(
+    conn: Connection,
+    kind: RequestKind,
+    subscriptions: Subscription[],
+    topicFilters: string[],
+    properties: Properties | null,
+  ): Promise<number[]> {
+    return new Promise<number[]>((resolve, reject) => {
+      const sent = this.send(
+        conn,
+        kind,
+        subscriptions,
+        topicFilters,
+        properties,
+        (error, codes) => {
+          if (error === null) resolve(codes);
+          else reject(error);
+        },
+      );
+      if (!sent) {
+        reject(new MqttClientError(ClientErrorCode.NOT_SUPPORTED, 'no free packet identifier'));
+      }
+    });
+  }
+
   send(
     conn: Connection,
     kind: RequestKind,
