@@ -6,6 +6,7 @@ import {
   ReasonCode,
   encodeConnack,
   encodeDisconnect,
+  encodePubAckLike,
   type Packet,
   type PacketSink,
   type Properties,
@@ -369,6 +370,13 @@ export class ClientConnection implements PacketSink, ClientInfo, ConnectionHandl
       this.flushQueued = true;
       this.broker.scheduleFlush(this);
     }
+  }
+
+  /** Queues PUBACK, PUBREC, PUBREL or PUBCOMP (no properties). */
+  sendAck(type: 4 | 5 | 6 | 7, packetId: number, reasonCode: number): void {
+    this.send(
+      encodePubAckLike({ type, packetId, reasonCode, properties: null }, this.protocolVersion),
+    );
   }
 
   /** Queues a PUBLISH to this subscriber: its connection is flushed first in the turn. */

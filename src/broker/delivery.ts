@@ -1,6 +1,5 @@
 import {
   PacketType,
-  encodePubAckLike,
   encodePublishHeader,
   publishPacketIdOffset,
   type Properties,
@@ -103,12 +102,7 @@ export class Delivery {
       if (out.sentAt > olderThan) continue;
       out.sentAt = now;
       if (out.state === OutState.RELEASED) {
-        client.send(
-          encodePubAckLike(
-            { type: PacketType.PUBREL, packetId: out.packetId, reasonCode: 0, properties: null },
-            client.protocolVersion,
-          ),
-        );
+        client.sendAck(PacketType.PUBREL, out.packetId, 0);
       } else if (
         !this.writePublish(
           client,

@@ -19,7 +19,7 @@
 //      which cannot refuse: the client sends the message again), and the error is logged.
 //      Never a crash, never a lost acked message. The messages may still reach subscribers
 //      that are online (they were routed in memory): at least once, not lost.
-import { PacketType, ReasonCode, encodePubAckLike } from '../codec/index.js';
+import { PacketType, ReasonCode } from '../codec/index.js';
 import type { Persistence } from '../persistence/index.js';
 import type { Broker } from './broker.js';
 import type { ClientConnection } from './client-connection.js';
@@ -89,12 +89,7 @@ export class GroupCommit {
   ack(client: ClientConnection, type: 4 | 5, packetId: number, code: number, mark: number): void {
     const durable = this.store.writes !== mark;
     if (!durable && this.held.length === 0 && this.waiting.length === 0) {
-      client.send(
-        encodePubAckLike(
-          { type, packetId, reasonCode: code, properties: null },
-          client.protocolVersion,
-        ),
-      );
+      client.sendAck(type, packetId, code);
       return;
     }
     this.held.push({ client, type, packetId, code, durable });
@@ -163,29 +158,14 @@ export class GroupCommit {
     for (const a of acks) {
       const client = a.client;
       if (durable || !a.durable) {
-        client.send(
-          encodePubAckLike(
-            { type: a.type, packetId: a.packetId, reasonCode: a.code, properties: null },
-            client.protocolVersion,
-          ),
-        );
+        client.sendAck(a.type, a.packetId, a.code);
         continue;
       }
       // Not durable: the publisher must not take it as delivered.
       this.broker.metrics.persistenceRefused++;
       if (a.type === PacketType.PUBREC) client.session?.awaitingRelease.delete(a.packetId);
       if (client.protocolVersion === 5) {
-        client.send(
-          encodePubAckLike(
-            {
-              type: a.type,
-              packetId: a.packetId,
-              reasonCode: ReasonCode.QUOTA_EXCEEDED,
-              properties: null,
-            },
-            5,
-          ),
-        );
+        client.sendAck(a.type, a.packetId, ReasonCode.QUOTA_EXCEEDED);
       } else {
         // 3.1.1 has no failure ack: without one the client sends the message again.
         client.disconnect(ReasonCode.QUOTA_EXCEEDED, 'persistence failed');

@@ -8,7 +8,6 @@ import {
 } from '../../codec/index.js';
 import type { ClientConnection } from '../client-connection.js';
 import { OutState } from '../session.js';
-import { sendAck } from './publish.js';
 
 /** PUBACK: QoS 1 delivery done [MQTT-4.3.2]. Unknown ids are ignored. */
 export function handlePuback(client: ClientConnection, packet: PubackPacket): void {
@@ -26,7 +25,7 @@ export function handlePubrec(client: ClientConnection, packet: PubrecPacket): vo
   const out = session.inflight.get(packet.packetId);
   if (out === undefined || out.qos !== 2) {
     const code = client.protocolVersion === 5 ? ReasonCode.PACKET_IDENTIFIER_NOT_FOUND : 0;
-    sendAck(client, PacketType.PUBREL, packet.packetId, code);
+    client.sendAck(PacketType.PUBREL, packet.packetId, code);
     return;
   }
   // A PUBREC with a failure code ends the exchange: no PUBREL [MQTT-4.3.3-?].
@@ -36,7 +35,7 @@ export function handlePubrec(client: ClientConnection, packet: PubrecPacket): vo
   }
   out.state = OutState.RELEASED;
   client.broker.durable?.released(session, out);
-  sendAck(client, PacketType.PUBREL, packet.packetId, 0); // [MQTT-4.3.3-4]
+  client.sendAck(PacketType.PUBREL, packet.packetId, 0); // [MQTT-4.3.3-4]
 }
 
 /** PUBCOMP: QoS 2 delivery done. */
@@ -55,5 +54,5 @@ export function handlePubrel(client: ClientConnection, packet: PubrelPacket): vo
   const known = session.awaitingRelease.delete(packet.packetId);
   if (known) client.broker.durable?.awaiting(session, packet.packetId, false);
   const code = known || client.protocolVersion !== 5 ? 0 : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
-  sendAck(client, PacketType.PUBCOMP, packet.packetId, code);
+  client.sendAck(PacketType.PUBCOMP, packet.packetId, code);
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { PacketType, ReasonCode, encodePubAckLike, type PublishPacket } from '../../codec/index.js';
+import { PacketType, ReasonCode, type PublishPacket } from '../../codec/index.js';
 import { TopicError, validateTopicName } from '../../topic/index.js';
 import type { Verdict } from '../../hooks/types.js';
 import type { ClientConnection } from '../client-connection.js';
@@ -164,7 +164,7 @@ function ackPublish(
   mark: number,
 ): void {
   const durable = client.broker.durable;
-  if (durable === null) sendAck(client, type, packetId, code);
+  if (durable === null) client.sendAck(type, packetId, code);
   else durable.ack(client, type, packetId, code, mark);
 }
 
@@ -180,16 +180,5 @@ function refuse(client: ClientConnection, packet: PublishPacket, reasonCode: num
     packet.packetId,
     code,
     client.broker.durable?.mark ?? 0,
-  );
-}
-
-export function sendAck(
-  client: ClientConnection,
-  type: 4 | 5 | 6 | 7,
-  packetId: number,
-  reasonCode: number,
-): void {
-  client.send(
-    encodePubAckLike({ type, packetId, reasonCode, properties: null }, client.protocolVersion),
   );
 }
