@@ -55,8 +55,10 @@ export class Broker implements SessionOwner {
   readonly sessions: SessionRegistry;
   readonly sys: SysTopics;
   readonly clients: Set<ClientConnection>;
-  /** Persistence (durability.ts), or null: nothing is written anywhere. */
-  /** Persistence: set by the constructor (BrokerDeps.persistence) or by start() (SQLite). */
+  /**
+   * Persistence (durability.ts), or null: nothing is written anywhere. Set by the
+   * constructor (BrokerDeps.persistence) or by start() (SQLite, loaded only then).
+   */
   durable: Durability | null;
   private readonly listenerFactory: ListenerFactory | null;
   private listeners: Listener[];
@@ -130,8 +132,7 @@ export class Broker implements SessionOwner {
     // Restore before any listener opens (throws PersistenceError: the CLI exits with it).
     this.durable?.restore();
     this.sys.start();
-    const listeners = this.listenerFactory === null ? [] : await this.listenerFactory(this);
-    this.listeners = listeners;
+    this.listeners = this.listenerFactory === null ? [] : await this.listenerFactory(this);
     if (this.stopping) return []; // stop() came while the transports were loading
     const bound = [];
     for (const listener of this.listeners) {

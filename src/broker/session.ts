@@ -100,8 +100,7 @@ export class Session implements TimerTarget {
   private readonly owner: SessionOwner;
   client: ClientConnection | null;
   readonly subscriptions: Map<string, SubscriptionRecord>;
-  /** Outbound QoS>0 messages with a packet id, in send order (Map keeps insertion order). */
-  /** In-flight deliveries by packet id (no rehashing per message: packet-id-map.ts). */
+  /** Outbound QoS>0 messages by packet id; values() in send order (packet-id-map.ts). */
   readonly inflight: PacketIdMap<Outbound>;
   /** Outbound messages waiting for a free slot in the window or for the client to return. */
   readonly queue: RingQueue<Outbound>;

@@ -139,7 +139,6 @@ export class Connection implements PacketSink {
     }
   }
 
-  /** Flushes, then half-closes: the broker closes its side after DISCONNECT. */
   /** Flushes and half-closes; drops the socket if the broker has not closed it in time. */
   closeSoon(): void {
     this.end();
@@ -148,6 +147,7 @@ export class Connection implements PacketSink {
     }, CLOSE_GRACE_MS).unref();
   }
 
+  /** Flushes, then half-closes: the broker closes its side after DISCONNECT. */
   end(): void {
     this.flush();
     this.socket.end();

@@ -38,7 +38,6 @@ export class Requests {
     this.report = report;
   }
 
-  /** Sends the request; false when no packet identifier is free. */
   /** Sends a SUBSCRIBE / UNSUBSCRIBE; resolves with its reason codes. */
   request(
     conn: Connection,
@@ -65,6 +64,7 @@ export class Requests {
     });
   }
 
+  /** Sends the request; false when no packet identifier is free. */
   send(
     conn: Connection,
     kind: RequestKind,

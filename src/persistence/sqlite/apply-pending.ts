@@ -33,7 +33,7 @@ export function applyBuffered(
   defer: DeferredRows | null,
 ): number {
   const { fresh, rows, updates, deletes, expectedDeletes, sharedDeletes } = buffered;
-  // Messages first: the queue triggers count references on existing message rows.
+  // Where each fresh message goes: into its only queue row, or once into `messages`.
   const table: FreshMessage[] = [];
   for (const e of fresh) {
     if (e.refs <= 0) {

@@ -114,9 +114,8 @@ export class WriteBuffer {
     state: OutboundStateValue,
     packetId: number,
   ): void {
-    // This store's own rows carry their batch state; a restored row (open, a page) does not.
-    const row = ref as Partial<PendingRow>;
-    if (row.buffered === true || (row.held !== undefined && row.held !== null)) {
+    const row = ownRow(ref);
+    if (row !== null && (row.buffered || row.held !== null)) {
       row.state = state;
       row.packetId = packetId;
       return;
@@ -126,23 +125,17 @@ export class WriteBuffer {
 
   removeOutbound(clientId: string, ref: QueueRef): void {
     const seq = ref.seq;
-    const pending = ref as PendingRow;
-    if ((ref as Partial<PendingRow>).buffered === true) {
-      pending.buffered = false;
-      this.bufferedRows--;
-      const entry = this.fresh.get(pending.messageId);
-      if (entry !== undefined) {
-        entry.refs--;
-        if (entry.row === pending) entry.row = null;
+    const row = ownRow(ref);
+    // Still in this batch's buffer, or held back for its PUBACK: it is never written.
+    if (row !== null && (row.buffered || this.deferred.remove(row))) {
+      if (row.buffered) {
+        row.buffered = false;
+        this.bufferedRows--;
       }
-      return;
-    }
-    if ((ref as Partial<PendingRow>).held !== undefined && this.deferred.remove(pending)) {
-      // Acknowledged before it was written: it never will be.
-      const entry = this.fresh.get(pending.messageId);
+      const entry = this.fresh.get(row.messageId);
       if (entry !== undefined) {
         entry.refs--;
-        if (entry.row === pending) entry.row = null;
+        if (entry.row === row) entry.row = null;
       }
       return;
     }
@@ -191,4 +184,9 @@ export class WriteBuffer {
     this.deleteCount = 0;
     this.sharedDeletes = [];
   }
+}
+
+/** A row this store made (it carries its batch state); null for a restored one (open, a page). */
+function ownRow(ref: QueueRef): PendingRow | null {
+  return 'buffered' in ref ? (ref as PendingRow) : null;
 }
